@@ -1,0 +1,42 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv if missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+N ?= 1000000
+SEED ?= 0
+
+.PHONY: demo test lint format install install-dev bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(BIN)/audit demo --n $(N) --seed $(SEED) --out reports/demo
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check audit tests benchmarks
+	$(BIN)/ruff format --check audit tests benchmarks
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check audit tests benchmarks
+	$(BIN)/ruff format --check audit tests benchmarks
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format audit tests benchmarks
+	$(BIN)/ruff check --fix audit tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache

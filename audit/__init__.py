@@ -1,0 +1,15 @@
+"""`audit`: audit social-credit-style scoring systems for bias and wrongful blacklisting.
+
+Data flows one way: population (who exists) → scoring (the system under audit) → metrics / explain /
+cases (the audit) → report. This module only re-exports the public API.
+"""
+
+from audit.exceptions import AuditError, InvalidInputError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuditError",
+    "InvalidInputError",
+    "__version__",
+]

@@ -1,0 +1,1 @@
+"""Stage package 'cases' (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Stage package 'metrics' (see DESIGN.md)."""

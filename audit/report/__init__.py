@@ -1,0 +1,1 @@
+"""Stage package 'report' (see DESIGN.md)."""
