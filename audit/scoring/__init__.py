@@ -1,1 +1,47 @@
-"""Stage package 'scoring' (see DESIGN.md)."""
+"""Stage 2, the system under audit: an opaque social-credit scorer and the Scorer contract.
+
+``SocialCreditScorer`` trains on observed records (never the truth), maps probability of default to
+points in [350, 950], applies a rules layer and blacklists below a threshold. The audit only calls
+``score``/``decide``/``feature_names``/``threshold`` (the ``Scorer`` protocol); ``as_scorer`` adapts
+classifiers, callables and model files; ``check_scorer`` runs the contract. Model files are skops,
+loaded with an allow-list; pickle is refused. This package must not compute fairness metrics.
+"""
+
+from audit.scoring._check import RULES, check_scorer
+from audit.scoring._io import TRUSTED_TYPES, load_scorer, save_scorer
+from audit.scoring._mapping import (
+    BASE_ODDS,
+    BASE_SCORE,
+    PDO,
+    SCORE_MAX,
+    SCORE_MIN,
+    proba_to_score,
+    scale_constants,
+)
+from audit.scoring._protocol import CallableScorer, Scorer, as_scorer, is_scorer
+from audit.scoring._scorer import DEFAULT_THRESHOLD, PROTECTED, SocialCreditScorer
+from audit.scoring._train import score_population, train_scorer
+
+__all__ = [
+    "BASE_ODDS",
+    "BASE_SCORE",
+    "DEFAULT_THRESHOLD",
+    "PDO",
+    "PROTECTED",
+    "RULES",
+    "SCORE_MAX",
+    "SCORE_MIN",
+    "TRUSTED_TYPES",
+    "CallableScorer",
+    "Scorer",
+    "SocialCreditScorer",
+    "as_scorer",
+    "check_scorer",
+    "is_scorer",
+    "load_scorer",
+    "proba_to_score",
+    "save_scorer",
+    "scale_constants",
+    "score_population",
+    "train_scorer",
+]
