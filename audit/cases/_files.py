@@ -1,0 +1,294 @@
+"""Stage 3c, part 2: the case files — one row per wrongly blacklisted person chosen, as in HRW's reports.
+
+What this is for: showing the people behind the rates. Each case file has a pseudonymous ID (never the
+person's identifier), the protected attributes, the key records, the score and the reasons an
+adverse-action notice would give (reason codes, in points), the bias mechanisms that touched the
+person (traces), a failure-mode tag (see ``_taxonomy``) and the counterfactual twin's outcome: the same
+person, with the same noise, generated with the reference group's value of one protected attribute,
+scored by the same scorer — would they still be blacklisted?
+
+The twin needs a generator (``population.counterfactual(rows=..., **{attr: value})``); with real data
+there is none and the table says so. Must not import the metrics or report stages, nor the population
+or scoring stages (duck-typed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.cases._select import CaseSelection
+from audit.cases._taxonomy import NO_CAUSE, failure_mode_of, linked_features, primary_cause
+from audit.exceptions import InvalidInputError, ScorerError
+
+__all__ = ["CaseFiles", "build_case_files", "pseudonym"]
+
+
+@dataclass(frozen=True)
+class CaseFiles:
+    """The case table (becomes cases.csv) and the ``cases`` section of audit.json.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per case file, no real identifiers; see ``build_case_files`` for the columns.
+    section : dict
+        The ``cases`` section of audit.json (see ``to_dict``).
+    """
+
+    table: pd.DataFrame
+    section: dict = field(repr=False)
+
+    def to_dict(self) -> dict:
+        """The ``cases`` section of audit.json (JSON-ready plain data)."""
+        import copy
+
+        return copy.deepcopy(self.section)
+
+
+def pseudonym(ids: Sequence[Any], salt: str, *, length: int = 6) -> list[str]:
+    """Pseudonymous case IDs ``"C-7F3A9B"``: a salted SHA-256 of each identifier, unique in the list.
+
+    The ID is lengthened (6, 8, 10, ... hex digits) until no two cases share one. Pseudonymous, not
+    anonymous: whoever knows the salt and the identifiers can recompute the IDs, so with real data pass
+    a secret salt.
+
+    Examples
+    --------
+    >>> pseudonym([1, 2], "seed=0")
+    ['C-BD4B5E', 'C-FB8290']
+    """
+    digests = [hashlib.sha256(f"{salt}:{i}".encode()).hexdigest().upper() for i in ids]
+    n = length
+    while len({d[:n] for d in digests}) < len(digests) and n < 64:
+        n += 2
+    return [f"C-{d[:n]}" for d in digests]
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float | np.floating):
+        return f"{float(v):.3g}"
+    return str(v.item() if isinstance(v, np.generic) else v)
+
+
+def _twins(
+    population: Any,
+    positions: np.ndarray,
+    attr: str,
+    value: str,
+    scorer: Any,
+    features: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and decisions of the counterfactual twins of the people at ``positions``."""
+    try:
+        twin = population.counterfactual(rows=positions, **{attr: value})
+    except Exception as exc:
+        msg = (
+            f"population.counterfactual(rows=..., {attr}={value!r}) failed: "
+            f"{type(exc).__name__}: {exc}"
+        )
+        raise InvalidInputError(msg) from exc
+    frame = getattr(twin, "frame", twin)
+    if len(frame) == len(positions):
+        X = frame[features]
+    elif len(frame) == len(population.frame):
+        X = frame[features].iloc[positions]
+    else:
+        msg = (
+            f"population.counterfactual returned {len(frame)} rows for {len(positions)} people; "
+            "expected one row per person asked for (or the whole population)."
+        )
+        raise InvalidInputError(msg)
+    try:
+        scores = np.asarray(scorer.score(X), dtype=np.float64).reshape(-1)
+        decisions = np.asarray(scorer.decide(X)).astype(bool).reshape(-1)
+    except Exception as exc:
+        msg = f"The scorer failed on the counterfactual twins: {type(exc).__name__}: {exc}"
+        raise ScorerError(msg) from exc
+    return scores, decisions
+
+
+def build_case_files(
+    selection: CaseSelection,
+    people: pd.DataFrame,
+    *,
+    scorer: Any,
+    explanation: Any,
+    population: Any | None = None,
+    twin_attributes: Sequence[str] | None = None,
+    mechanism_info: Mapping[str, Mapping] | None = None,
+    mechanism_features: Mapping[str, Sequence[str]] | None = None,
+    k: int = 4,
+    id_column: str = "person_id",
+    salt: str | None = None,
+) -> CaseFiles:
+    """Build the case files of the people ``select_cases`` chose.
+
+    Parameters
+    ----------
+    selection : CaseSelection
+        From ``select_cases`` (its ``rows`` must have been explained: pass them as ``extra_rows``).
+    people : pandas.DataFrame
+        The same people table ``select_cases`` was given.
+    scorer : object
+        The scorer (``score``, ``decide``, ``feature_names``, ``threshold``), for the twins.
+    explanation : audit.explain.Explanation
+        From ``explain_scores(..., extra_rows=selection.rows)``: scores, decisions, reason codes.
+    population : object, optional
+        The generator's population, with ``counterfactual(rows=positions, **{attr: value})``
+        returning an object whose ``frame`` has one row per position (or per person). None (real
+        data): no twins.
+    twin_attributes : list of str, optional
+        Attributes to make twins for (default: all protected). A person already in the reference
+        group of an attribute gets no twin for it (NA).
+    mechanism_info : mapping, optional
+        ``population.mechanisms``: used to link mechanisms to the features they act through.
+    mechanism_features : mapping, optional
+        Explicit mechanism → features links (overrides the above).
+    k : int
+        Reason codes per person.
+    id_column : str
+        Column hashed into the pseudonymous ID (index label if absent). Never copied to the table.
+    salt : str, optional
+        Salt of the pseudonymous IDs (default ``"seed=<selection seed>"``).
+
+    Returns
+    -------
+    CaseFiles
+        ``table`` columns: ``case_id``, ``sampled_for``, the protected attributes, ``score``,
+        ``threshold``, ``blacklisted``, ``label``, ``label_kind``, ``reasons`` (text),
+        ``reason_1..k``, ``points_1..k``, ``key_records``, ``mechanisms``, ``failure_mode``,
+        ``twin_<attr>_score`` and ``twin_<attr>_blacklisted`` (nullable boolean) per attribute.
+    """
+    rows = selection.rows
+    vals = explanation.values
+    missing = rows.difference(vals.index)
+    if len(missing):
+        msg = (
+            f"{len(missing)} case-file people were not explained (e.g. {list(missing[:3])}); "
+            "call explain_scores(..., extra_rows=selection.rows)."
+        )
+        raise InvalidInputError(msg)
+    features = list(vals.columns)
+    pos = people.index.get_indexer(rows)
+    sub = people.iloc[pos]
+    reasons = explanation.reason_codes(rows, k=k, only_blacklisted=False)
+
+    table = pd.DataFrame(index=rows)
+    ids = sub[id_column].tolist() if id_column in sub.columns else list(rows)
+    table["case_id"] = pseudonym(ids, salt if salt is not None else f"seed={selection.seed}")
+    table["sampled_for"] = selection.sampled_for.loc[rows].to_numpy()
+    for attr in selection.protected:
+        table[attr] = sub[attr].astype(object).where(sub[attr].notna(), "unknown").astype(str)
+    table["score"] = explanation.scores.loc[rows].to_numpy()
+    table["threshold"] = float(getattr(scorer, "threshold", np.nan))
+    table["blacklisted"] = explanation.blacklisted.loc[rows].to_numpy()
+    table["label"] = sub[selection.label].to_numpy()
+    table["label_kind"] = selection.label_kind
+    table["reasons"] = reasons["reasons"].to_numpy()
+    for i in range(1, k + 1):
+        table[f"reason_{i}"] = reasons[f"reason_{i}"].to_numpy()
+        table[f"points_{i}"] = reasons[f"points_{i}"].to_numpy()
+
+    # mechanisms and failure mode: traces + the person's top reasons
+    mechs = [c.removeprefix("trace_") for c in people.columns if str(c).startswith("trace_")]
+    touched = (
+        sub[[f"trace_{m}" for m in mechs]].to_numpy(dtype=bool)
+        if mechs
+        else np.zeros((len(rows), 0), dtype=bool)
+    )
+    links = linked_features(mechs, features, mechanism_info, mechanism_features)
+    L = np.zeros((len(features), len(mechs)))
+    for j, m in enumerate(mechs):
+        L[[features.index(f) for f in links[m]], j] = 1.0
+    v = vals.loc[rows].to_numpy()
+    top = np.zeros_like(v, dtype=bool)
+    if v.size:
+        order = np.argsort(v, axis=1, kind="stable")[:, :k]
+        np.put_along_axis(top, order, True, axis=1)
+    top &= v < 0
+    mech_points = np.where(touched, (v * top) @ L, 0.0)  # points each touched mechanism cost
+    by_reason = mech_points.argmin(axis=1) if mechs else np.zeros(len(rows), dtype=int)
+    has_reason = (mech_points.min(axis=1) < 0) if mechs else np.zeros(len(rows), dtype=bool)
+    tags = np.array([failure_mode_of(m) for m in mechs] + [NO_CAUSE], dtype=object)
+    fallback = primary_cause(sub[[f"trace_{m}" for m in mechs]], mechs)
+    table["failure_mode"] = np.where(has_reason, tags[by_reason], fallback)
+    mech_names = np.asarray(mechs, dtype=object)
+    table["mechanisms"] = [
+        "; ".join(mech_names[t]) if t.any() else "none" for t in touched
+    ]  # text per case (at most a few hundred)
+    key_cols = [
+        list(
+            dict.fromkeys(
+                [r for r in reasons.loc[lab, [f"reason_{i}" for i in range(1, k + 1)]] if r]
+                + [f for m, t in zip(mechs, touched[n], strict=True) if t for f in links[m]]
+            )
+        )
+        for n, lab in enumerate(rows)
+    ]
+    table["key_records"] = [
+        "; ".join(f"{c}={_fmt(sub.iat[n, sub.columns.get_loc(c)])}" for c in cols)
+        for n, cols in enumerate(key_cols)
+    ]
+
+    # counterfactual twins
+    twin_attrs = list(selection.protected if twin_attributes is None else twin_attributes)
+    twin_summary: dict[str, Any] | None = {}
+    twin_note = (
+        "twin = the same person and noise, generated with the reference group's value of the "
+        "attribute, scored by the same scorer"
+    )
+    if population is None:
+        twin_summary = None
+        twin_note = "no counterfactual twins: no generator behind these people (real data)"
+    for attr in twin_attrs:
+        if attr not in selection.reference:
+            msg = f"twin_attributes: {attr!r} is not one of the protected attributes."
+            raise InvalidInputError(msg)
+        if population is None:
+            continue
+        ref = selection.reference[attr]
+        need = (table[attr] != ref).to_numpy()
+        score_col = np.full(len(rows), np.nan)
+        dec_col = pd.array([pd.NA] * len(rows), dtype="boolean")
+        if need.any():
+            s, d = _twins(population, pos[need], attr, ref, scorer, list(scorer.feature_names))
+            score_col[need] = s
+            dec_col[need] = d
+        table[f"twin_{attr}_score"] = score_col
+        table[f"twin_{attr}_blacklisted"] = dec_col
+        n_twin = int(need.sum())
+        cleared = int((~dec_col[need]).sum()) if n_twin else 0
+        twin_summary[attr] = {
+            "reference": ref,
+            "n": n_twin,
+            "not_blacklisted": cleared,
+            "share_not_blacklisted": cleared / n_twin if n_twin else None,
+        }
+    table = table.reset_index(drop=True)
+
+    section = dict(selection.section)
+    modes = table["failure_mode"].value_counts()
+    section["n_case_files"] = len(table)
+    section["case_files"] = {
+        "n": len(table),
+        "by_failure_mode": {str(m): int(c) for m, c in modes.items()},
+        "twins": twin_summary,
+        "twin_note": twin_note,
+        "reasons_note": (
+            f"up to {k} features that lowered the score most, in points against the mean score of "
+            "the explanation's background sample"
+        ),
+        "failure_mode_rule": (
+            "among mechanisms that touched the person, the one whose linked features cost the most "
+            "points among the top reasons; otherwise the first touched in the taxonomy order"
+        ),
+        "linked_features": links,
+        "columns": list(table.columns),
+    }
+    return CaseFiles(table=table, section=section)

@@ -1,0 +1,187 @@
+"""The failure-mode taxonomy of case files (DOMAIN.md) and how a case gets its tag.
+
+What this is for: naming *how* a wrongful blacklisting happened in the words of the documented cases
+(mistaken identity, stale data, political trigger, ...), from the generator's per-person traces
+(``trace_<mechanism>`` columns: True = this mechanism touched this person) and, for case files, the
+person's reason codes.
+
+The mapping (mechanism → failure mode), in order of precedence:
+
+==================  ==========================  ===========================================
+mechanism           failure mode                why it ranks here
+==================  ==========================  ===========================================
+record_linkage      mistaken identity           someone else's record on the person's file
+court_listing       stale data                  a paid debt never removed from the list
+political_speech    political trigger           a subjective/political flag, not behaviour
+surveillance        surveillance                more watching, more recorded infractions
+association         guilt by association        friends' listings, not the person's acts
+label_bias          label bias                  the group's defaults over-recorded
+proxy               proxy                       region/registration standing in for the group
+structural          structural disadvantage     group-level gaps in assets/education/work
+feedback            feedback loop               past blacklisting worsening today's data
+(no trace)          no identifiable cause       the scorer erred on records that look risky
+==================  ==========================  ===========================================
+
+Person-specific record errors come first (they are correctable facts), group-level mechanisms last
+(they touch every member of a group, so their trace says least about one person). Unknown mechanism
+names keep their own name (``"other: <name>"``).
+
+Tagging:
+
+- **by cause** (counts over everyone wrongly blacklisted): the first touched mechanism in the order
+  above; untouched people are "no identifiable cause".
+- **case files** (with reason codes): among the touched mechanisms whose *linked features* (e.g.
+  ``speech_flag`` for political_speech) are among the person's top reasons, the one whose features
+  cost the most points; if none, the precedence order above.
+
+This module must not import other stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DEFAULT_LINKED_FEATURES",
+    "FAILURE_MODES",
+    "NO_CAUSE",
+    "PRECEDENCE",
+    "failure_mode_of",
+    "mechanism_order",
+    "primary_cause",
+    "trace_mechanisms",
+]
+
+#: Mechanism name → failure-mode tag (DOMAIN.md's taxonomy).
+FAILURE_MODES: dict[str, str] = {
+    "record_linkage": "mistaken identity",
+    "court_listing": "stale data",
+    "political_speech": "political trigger",
+    "surveillance": "surveillance",
+    "association": "guilt by association",
+    "label_bias": "label bias",
+    "proxy": "proxy",
+    "structural": "structural disadvantage",
+    "feedback": "feedback loop",
+}
+#: Order of precedence when several mechanisms touched a person.
+PRECEDENCE: tuple[str, ...] = tuple(FAILURE_MODES)
+#: Tag of a wrongful blacklisting no mechanism touched.
+NO_CAUSE = "no identifiable cause"
+
+#: Features through which a mechanism acts, when the population does not say (sesame's names).
+DEFAULT_LINKED_FEATURES: dict[str, list[str]] = {
+    "record_linkage": ["missed_repayments", "court_listed"],
+    "court_listing": ["court_listed"],
+    "political_speech": ["speech_flag", "critical_posts"],
+    "surveillance": ["late_bike_returns", "drunk_driving", "traffic_violations"],
+    "association": ["friends_listed_share"],
+}
+
+_KEYWORDS = (
+    ("linkage", "mistaken identity"),
+    ("identity", "mistaken identity"),
+    ("stale", "stale data"),
+    ("court", "stale data"),
+    ("speech", "political trigger"),
+    ("politic", "political trigger"),
+    ("surveil", "surveillance"),
+    ("associat", "guilt by association"),
+    ("friend", "guilt by association"),
+    ("label", "label bias"),
+    ("proxy", "proxy"),
+    ("structur", "structural disadvantage"),
+    ("feedback", "feedback loop"),
+)
+
+
+def failure_mode_of(mechanism: str) -> str:
+    """Failure-mode tag of a mechanism name.
+
+    Examples
+    --------
+    >>> failure_mode_of("record_linkage"), failure_mode_of("stale_court_record"), failure_mode_of("x")
+    ('mistaken identity', 'stale data', 'other: x')
+    """
+    if mechanism in FAILURE_MODES:
+        return FAILURE_MODES[mechanism]
+    low = mechanism.lower()
+    for key, tag in _KEYWORDS:
+        if key in low:
+            return tag
+    return f"other: {mechanism}"
+
+
+def trace_mechanisms(columns: Sequence[str]) -> list[str]:
+    """Mechanism names of the ``trace_<mechanism>`` columns among ``columns``."""
+    return [c.removeprefix("trace_") for c in columns if str(c).startswith("trace_")]
+
+
+def mechanism_order(mechanisms: Sequence[str]) -> list[str]:
+    """``mechanisms`` sorted by the precedence of their failure modes (unknown ones last, by name)."""
+    tags = list(dict.fromkeys(FAILURE_MODES.values()))
+
+    def key(m: str) -> tuple[int, int, str]:
+        if m in FAILURE_MODES:
+            return (0, PRECEDENCE.index(m), m)
+        tag = failure_mode_of(m)
+        return (0 if tag in tags else 1, tags.index(tag) if tag in tags else 0, m)
+
+    return sorted(mechanisms, key=key)
+
+
+def primary_cause(traces: pd.DataFrame, mechanisms: Sequence[str] | None = None) -> np.ndarray:
+    """Failure-mode tag of each row by precedence of the mechanisms that touched it (vectorised).
+
+    Parameters
+    ----------
+    traces : pandas.DataFrame
+        Boolean ``trace_<mechanism>`` columns (other columns are ignored).
+    mechanisms : list of str, optional
+        Mechanisms to consider (default: every trace column).
+
+    Returns
+    -------
+    ndarray of str (object)
+    """
+    mechs = mechanism_order(mechanisms or trace_mechanisms(traces.columns))
+    if not mechs:
+        return np.full(len(traces), NO_CAUSE, dtype=object)
+    touched = traces[[f"trace_{m}" for m in mechs]].to_numpy(dtype=bool)
+    first = touched.argmax(axis=1)
+    tags = np.array([failure_mode_of(m) for m in mechs] + [NO_CAUSE], dtype=object)
+    return tags[np.where(touched.any(axis=1), first, len(mechs))]
+
+
+def linked_features(
+    mechanisms: Sequence[str],
+    features: Sequence[str],
+    info: Mapping[str, Mapping] | None = None,
+    override: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, list[str]]:
+    """Features each mechanism acts through, restricted to ``features``.
+
+    Precedence: ``override``; then what the population's mechanism info names (keys ``features``,
+    ``targets``, ``count``, ``posts``); then ``DEFAULT_LINKED_FEATURES``.
+    """
+    out = {}
+    for m in mechanisms:
+        names: list[str] = []
+        if override and m in override:
+            names = list(override[m])
+        else:
+            meta = (info or {}).get(m) or {}
+            for key in ("features", "targets", "count", "posts"):
+                v = meta.get(key) if isinstance(meta, Mapping) else None
+                if isinstance(v, str):
+                    names.append(v)
+                elif isinstance(v, list | tuple):
+                    names.extend(map(str, v))
+            names += DEFAULT_LINKED_FEATURES.get(m, [])
+            if m == "record_linkage" and names:
+                names.append("court_listed")  # a merged record also brings its listing
+        out[m] = [f for f in dict.fromkeys(names) if f in features]
+    return out
