@@ -285,7 +285,7 @@ class SocialCreditScorer(BaseEstimator):
                 f"feature_names {feature_names} differ from the columns "
                 f"{type(estimator).__name__} was fitted on ({list(map(str, names_in))})."
             )
-        classes = list(getattr(estimator, "classes_", []))
+        classes = [_plain(c) for c in getattr(estimator, "classes_", [])]
         if positive not in classes:
             raise InvalidInputError(
                 f"The positive class {positive!r} (meaning default) is not among the classes "
@@ -508,7 +508,7 @@ class SocialCreditScorer(BaseEstimator):
         for c in features:
             dtype = Xm[c].dtype
             if c in categories:
-                converted[c] = pd.Categorical(Xm[c], categories=categories[c])
+                converted[c] = Xm[c].astype("category").cat.set_categories(categories[c])
             elif isinstance(dtype, pd.api.extensions.ExtensionDtype) and (
                 pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
             ):
