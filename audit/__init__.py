@@ -5,11 +5,17 @@ cases (the audit) → report. This module only re-exports the public API.
 """
 
 from audit.exceptions import AuditError, InvalidInputError
+from audit.scoring import Scorer, SocialCreditScorer, as_scorer, check_scorer, load_scorer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AuditError",
     "InvalidInputError",
+    "Scorer",
+    "SocialCreditScorer",
+    "as_scorer",
+    "check_scorer",
+    "load_scorer",
     "__version__",
 ]

@@ -29,6 +29,62 @@ def cli() -> None:
 
 # --- commands are added below, one block per pipeline stage -------------------------------------
 
+# --- stage 2: scoring (audit train, audit score) -------------------------------------------------
+
+
+@cli.command("train")
+@click.option(
+    "--population", "population_path", required=True, type=click.Path(exists=True, dir_okay=False)
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .skops file.")
+@click.option("--sample", default=200_000, show_default=True, type=click.IntRange(min=2))
+@click.option("--seed", default=0, show_default=True, type=int, help="Seeds sample and model.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def train_command(population_path: str, out: str, sample: int, seed: int, progress: bool) -> None:
+    """Train the social-credit scorer on a population's observed records; write a skops file."""
+    from tqdm import tqdm
+
+    from audit.population import load_population
+    from audit.scoring import train_scorer, validate_output_path
+
+    validate_output_path(out, suffixes=(".skops",))
+    with tqdm(total=3, desc="loading population", disable=not progress, file=sys.stderr) as bar:
+        population = load_population(population_path)
+        bar.set_description(f"training on {min(sample, len(population.frame)):,} people")
+        bar.update()
+        scorer = train_scorer(population, sample=sample, seed=seed)
+        bar.set_description("saving")
+        bar.update()
+        scorer.save(out)
+        bar.update()
+    click.echo(f"wrote {out} (threshold {scorer.threshold:g}, {len(scorer.rules or [])} rules)")
+
+
+@cli.command("score")
+@click.option(
+    "--scorer", "scorer_path", required=True, type=click.Path(exists=True, dir_okay=False)
+)
+@click.option(
+    "--population", "population_path", required=True, type=click.Path(exists=True, dir_okay=False)
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .parquet file.")
+@click.option("--chunk-size", default=250_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def score_command(
+    scorer_path: str, population_path: str, out: str, chunk_size: int, progress: bool
+) -> None:
+    """Score a population: write person_id, score and blacklisted to a Parquet file."""
+    from audit.population import load_population
+    from audit.scoring import load_scorer, score_population, validate_output_path, write_decisions
+
+    validate_output_path(out, suffixes=(".parquet",))
+    scorer = load_scorer(scorer_path)
+    population = load_population(population_path)
+    decisions = score_population(scorer, population.frame, chunk_size=chunk_size, progress=progress)
+    write_decisions(decisions, out)
+    n, k = len(decisions), int(decisions["blacklisted"].sum())
+    click.echo(f"wrote {out}: {n:,} people scored, {k:,} blacklisted ({k / max(n, 1):.2%})")
+
 
 def main() -> None:
     try:

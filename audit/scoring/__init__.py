@@ -18,9 +18,14 @@ from audit.scoring._mapping import (
     proba_to_score,
     scale_constants,
 )
+from audit.scoring._pipeline import (
+    score_population,
+    train_scorer,
+    validate_output_path,
+    write_decisions,
+)
 from audit.scoring._protocol import CallableScorer, Scorer, as_scorer, is_scorer
 from audit.scoring._scorer import DEFAULT_THRESHOLD, PROTECTED, SocialCreditScorer
-from audit.scoring._train import score_population, train_scorer
 
 __all__ = [
     "BASE_ODDS",
@@ -44,4 +49,6 @@ __all__ = [
     "scale_constants",
     "score_population",
     "train_scorer",
+    "validate_output_path",
+    "write_decisions",
 ]

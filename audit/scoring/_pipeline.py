@@ -1,12 +1,16 @@
-"""Train a scorer on a population and score a population: what `audit train`/`audit score` run.
+"""Train a scorer on a population, score a population, write decisions: what `audit train` and
+`audit score` run.
 
 A population here is anything with ``frame`` (DataFrame), ``features`` (list of str) and
 ``spec.scorer`` (the raw ``[scorer]`` table), as ``audit.population.Population`` has; this module
-duck-types it and must not import the generator. It must not write files.
+duck-types it and must not import the generator. Files are written atomically (temp + rename).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +21,7 @@ from audit.exceptions import InvalidInputError
 from audit.scoring._scorer import SocialCreditScorer
 from audit.scoring._validation import require_columns, require_frame
 
-__all__ = ["score_population", "train_scorer"]
+__all__ = ["score_population", "train_scorer", "validate_output_path", "write_decisions"]
 
 
 def train_scorer(
@@ -105,3 +109,37 @@ def score_population(
             "blacklisted": scores < float(scorer.threshold),
         }
     )
+
+
+def validate_output_path(path: str | os.PathLike[str], *, suffixes: tuple[str, ...]) -> Path:
+    """Check, before any work, that ``path`` can be written: its folder exists, its suffix fits.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming the path, what was expected and what was found.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise InvalidInputError(
+            f"Output file '{path}' must end in {' or '.join(suffixes)}; got "
+            f"{path.suffix or 'no suffix'!r}."
+        )
+    if not path.parent.is_dir():
+        raise InvalidInputError(f"Cannot write '{path}': folder '{path.parent}' does not exist.")
+    if path.is_dir():
+        raise InvalidInputError(f"Cannot write '{path}': it is a folder.")
+    return path
+
+
+def write_decisions(decisions: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a decisions table to Parquet atomically (temp file in the same folder, then rename)."""
+    path = validate_output_path(path, suffixes=(".parquet",))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        decisions.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return path
