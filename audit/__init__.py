@@ -5,6 +5,7 @@ cases (the audit) → report. This module only re-exports the public API.
 """
 
 from audit.exceptions import AuditError, InvalidInputError
+from audit.population import Population, load_population, make_population
 from audit.scoring import Scorer, SocialCreditScorer, as_scorer, check_scorer, load_scorer
 
 __version__ = "0.1.0"
@@ -12,6 +13,9 @@ __version__ = "0.1.0"
 __all__ = [
     "AuditError",
     "InvalidInputError",
+    "Population",
+    "load_population",
+    "make_population",
     "Scorer",
     "SocialCreditScorer",
     "as_scorer",

@@ -29,6 +29,30 @@ def cli() -> None:
 
 # --- commands are added below, one block per pipeline stage -------------------------------------
 
+# --- stage 1: population (audit population) ------------------------------------------------------
+
+
+@cli.command("population")
+@click.option("--spec", default="sesame", show_default=True, help="Built-in name or TOML path.")
+@click.option("--n", "n", default=1_000_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .parquet file.")
+@click.option("--chunk-size", type=click.IntRange(min=1), help="People per step (same result).")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def population_command(
+    spec: str, n: int, seed: int, out: str, chunk_size: int | None, progress: bool
+) -> None:
+    """Generate a synthetic population from a scenario; write Parquet; print its summary."""
+    from audit.population import load_spec, make_population, validate_output
+
+    scenario = load_spec(spec)
+    validate_output(out)
+    population = make_population(scenario, n=n, seed=seed, chunk_size=chunk_size, progress=progress)
+    population.save(out)
+    click.echo(population.summary())
+    click.echo(f"wrote {out}")
+
+
 # --- stage 2: scoring (audit train, audit score) -------------------------------------------------
 
 

@@ -7,7 +7,12 @@ known person by person. This package knows nothing about scorers or audits.
 
 from audit.population._mechanisms import DESCRIPTIONS as MECHANISM_DESCRIPTIONS
 from audit.population._noise import BLOCK_SIZE
-from audit.population._population import Population, load_population, make_population
+from audit.population._population import (
+    Population,
+    load_population,
+    make_population,
+    validate_output,
+)
 from audit.population._spec import BUILTIN_SCENARIOS, MECHANISM_NAMES, Scenario, load_spec
 
 __all__ = [
@@ -20,4 +25,5 @@ __all__ = [
     "load_population",
     "load_spec",
     "make_population",
+    "validate_output",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from audit.population import _mechanisms as mech
 from audit.population._noise import BLOCK_SIZE, BlockNoise, categorical_ppf, poisson_ppf
@@ -312,15 +312,21 @@ def generate_people(
     order = np.argsort(blocks, kind="stable")
     unique, starts = np.unique(blocks[order], return_index=True)
     bounds = [*starts[1:], order.size]
-    with tqdm(total=person_ids.size, disable=not progress, unit=" people", unit_scale=True,
-              desc="counterfactual") as bar:  # fmt: skip
+    with tqdm(
+        total=person_ids.size,
+        disable=not progress,
+        unit=" people",
+        unit_scale=True,
+        desc="counterfactual",
+    ) as bar:
         for block, lo, hi in zip(unique, starts, bounds, strict=True):
             rows = order[lo:hi]
             pos = person_ids[rows] - block * BLOCK_SIZE
             world = simulate_block(plan, seed, int(block))
             if overrides:
-                ctx = simulate_block(plan, seed, int(block), sel=pos, overrides=overrides,
-                                     world=world)  # fmt: skip
+                ctx = simulate_block(
+                    plan, seed, int(block), sel=pos, overrides=overrides, world=world
+                )
                 cols, take = ctx.output(), slice(None)
             else:
                 cols, take = world.output(), pos

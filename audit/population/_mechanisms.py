@@ -146,8 +146,9 @@ def record_linkage(ctx: BlockContext) -> None:
         w_key, key = world.values[cfg.same], ctx.values[cfg.same]
         nkeys = len(ctx.plan.categories[cfg.same])
     event = ctx.uniform("mech:record_linkage:event") < effect(ctx, cfg)
-    donor = GroupIndex(w_key, eligible, nkeys).pick(key, ctx.uniform("mech:record_linkage:donor"),
-                                                     ctx.sel)  # fmt: skip
+    donor = GroupIndex(w_key, eligible, nkeys).pick(
+        key, ctx.uniform("mech:record_linkage:donor"), ctx.sel
+    )
     merged = event & (donor >= 0)
     d = np.where(merged, donor, 0)
     current = ctx.records.get(cfg.count, ctx.values[cfg.count])

@@ -28,7 +28,7 @@ from audit.population._mechanisms import DESCRIPTIONS
 from audit.population._noise import BLOCK_SIZE
 from audit.population._spec import MECHANISM_NAMES, Scenario, load_spec
 
-__all__ = ["Population", "load_population", "make_population"]
+__all__ = ["Population", "load_population", "make_population", "validate_output"]
 
 #: Bumped whenever the same spec and seed would give different people.
 GENERATOR_VERSION = 1
@@ -42,6 +42,24 @@ def _check_int(func: str, name: str, value: Any, minimum: int) -> int:
             f"The '{name}' parameter of {func} must be an integer >= {minimum}. Got {value!r} instead."
         )
     return int(value)
+
+
+def validate_output(path: str | Path) -> Path:
+    """Check that a population can be written at ``path`` (before spending time generating it).
+
+    Raises
+    ------
+    InvalidInputError
+        The folder does not exist, or ``path`` is a folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InvalidInputError(f"cannot write the population to '{path}': it is a folder")
+    if not path.parent.is_dir():
+        raise InvalidInputError(
+            f"cannot write the population to '{path}': folder '{path.parent}' does not exist"
+        )
+    return path
 
 
 def make_population(
@@ -308,7 +326,7 @@ class Population:
         Path
             The written path.
         """
-        path = Path(path)
+        path = validate_output(path)
         meta = {
             "generator": "audit.population",
             "generator_version": GENERATOR_VERSION,

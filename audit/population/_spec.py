@@ -95,8 +95,12 @@ class _Strict(BaseModel):
             if unknown:
                 raise PydanticCustomError(
                     "unknown_key",
-                    "unknown key {key!r}; expected one of: {allowed}",
-                    {"key": unknown[0], "allowed": ", ".join(sorted(allowed))},
+                    "unknown key {key}; expected one of: {allowed}",
+                    {
+                        "key": repr(unknown[0]),
+                        "name": unknown[0],
+                        "allowed": ", ".join(sorted(allowed)),
+                    },
                 )
         return data
 
@@ -114,7 +118,7 @@ def _effect(value: Any) -> float | dict[str, float]:
         return {k: float(v) for k, v in value.items()}
     raise PydanticCustomError(
         "effect_type",
-        "an effect must be a number (numeric parent) or a table {{category = number}} "
+        "an effect must be a number (numeric parent) or a table {category = number} "
         "(categorical parent)",
     )
 
@@ -127,7 +131,7 @@ def _shares(value: Any) -> tuple[float, ...]:
     total = math.fsum(value)
     if abs(total - 1.0) > _SHARE_TOL:
         raise PydanticCustomError(
-            "shares_sum", "shares must sum to 1 (they sum to {total:.6g})", {"total": total}
+            "shares_sum", "shares must sum to 1 (they sum to {total})", {"total": f"{total:.6g}"}
         )
     return tuple(float(v) for v in value)
 
@@ -184,9 +188,7 @@ class GaussianNode(_Linear):
     @classmethod
     def _clip(cls, v: list[float] | None) -> list[float] | None:
         if v is not None and (len(v) != 2 or v[0] > v[1]):
-            raise PydanticCustomError(
-                "clip", "clip must be [low, high] with low <= high (got {v})", {"v": v}
-            )
+            raise PydanticCustomError("clip", "clip must be [low, high] with low <= high")
         return v
 
 
@@ -202,9 +204,7 @@ class OrdinalNode(_Linear):
     @classmethod
     def _increasing(cls, v: list[float]) -> list[float]:
         if any(b <= a for a, b in zip(v, v[1:], strict=False)):
-            raise PydanticCustomError(
-                "cutpoints", "cutpoints must be strictly increasing (got {v})", {"v": v}
-            )
+            raise PydanticCustomError("cutpoints", "cutpoints must be strictly increasing")
         return v
 
 
@@ -444,7 +444,7 @@ def _spec_error(err: ValidationError, path: str | None) -> SpecError:
     kind = first["type"]
     msg = first["msg"]
     if kind == "unknown_key":
-        loc.append(first["ctx"]["key"])
+        loc.append(first["ctx"]["name"])
     elif kind == "missing":
         msg = "required key is missing"
     elif kind == "union_tag_invalid":
@@ -472,7 +472,6 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
     nodes = s.nodes
     names = list(nodes)
     cats = {k: v for k, v in nodes.items() if isinstance(v, CategoricalNode)}
-    numeric = {k for k in nodes if k not in cats}
     if not _NAME.match(s.name):
         fail("name", f"must be lower_snake_case (letters, digits, _); got {s.name!r}")
 
@@ -487,8 +486,10 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
         if attr not in nodes:
             fail(f"protected.{attr}", f"no node named {attr!r}; declare [nodes.{attr}]")
         if attr not in cats:
-            fail(f"protected.{attr}", f"a protected attribute must be a categorical node; "
-                                      f"{attr!r} is {nodes[attr].kind}")  # fmt: skip
+            fail(
+                f"protected.{attr}",
+                f"a protected attribute must be a categorical node; {attr!r} is {nodes[attr].kind}",
+            )
         if attr.startswith("latent_"):
             fail(f"protected.{attr}", "a protected attribute cannot be a hidden latent_ node")
         if ref not in cats[attr].categories:
@@ -525,17 +526,23 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
                 what = (
                     "unknown parent" if node.parent not in nodes else "parent must be categorical"
                 )
-                fail(f"nodes.{name}.parent", f"{what} {node.parent!r}; categorical nodes: "
-                                             f"{sorted(cats)}")  # fmt: skip
+                fail(
+                    f"nodes.{name}.parent",
+                    f"{what} {node.parent!r}; categorical nodes: {sorted(cats)}",
+                )
             edges[name].add(node.parent)
             for pcat, shares in node.given.items():
                 if pcat not in cats[node.parent].categories:
-                    fail(f"nodes.{name}.given.{pcat}",
-                         f"{pcat!r} is not a category of {node.parent!r}; expected one of "
-                         f"{cats[node.parent].categories}")  # fmt: skip
+                    fail(
+                        f"nodes.{name}.given.{pcat}",
+                        f"{pcat!r} is not a category of {node.parent!r}; expected one of "
+                        f"{cats[node.parent].categories}",
+                    )
                 if len(shares) != len(node.categories):
-                    fail(f"nodes.{name}.given.{pcat}",
-                         f"expected {len(node.categories)} shares; got {len(shares)}")  # fmt: skip
+                    fail(
+                        f"nodes.{name}.given.{pcat}",
+                        f"expected {len(node.categories)} shares; got {len(shares)}",
+                    )
             continue
         for parent, effect in node.effects.items():
             key = f"nodes.{name}.effects.{parent}"
@@ -543,8 +550,11 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
                 fail(key, f"unknown parent {parent!r}; expected one of the nodes {names}")
             if parent in cats:
                 if not isinstance(effect, dict):
-                    fail(key, f"parent {parent!r} is categorical: give a table "
-                              f"{{category = number}}; got {effect!r}")  # fmt: skip
+                    fail(
+                        key,
+                        f"parent {parent!r} is categorical: give a table "
+                        f"{{category = number}}; got {effect!r}",
+                    )
                 _check_categories(fail, key, effect, cats[parent].categories, parent)
             elif isinstance(effect, dict):
                 fail(key, f"parent {parent!r} is numeric: give a number; got {effect!r}")
@@ -571,8 +581,11 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
         if not signed and w.base < 0:
             fail(f"mechanisms.{mech}.base", f"must be >= 0 (it scales a rate); got {w.base}")
         if w.magnitude > 0 and w.base == 0 and not any(any(t.values()) for t in w.weights.values()):
-            fail(f"mechanisms.{mech}", "magnitude > 0 but base and weights are all 0, so the "
-                                       "mechanism would touch no one; set base or weights")  # fmt: skip
+            fail(
+                f"mechanisms.{mech}",
+                "magnitude > 0 but base and weights are all 0, so the "
+                "mechanism would touch no one; set base or weights",
+            )
         return set(w.weights)
 
     # structural: attributes -> target
@@ -591,26 +604,51 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
         _check_categories(fail, key, table, cats[m.proxy.by].categories, m.proxy.by)
         for group, shares in table.items():
             if len(shares) != len(cats[target].categories):
-                fail(f"{key}.{group}", f"expected {len(cats[target].categories)} shares (one per "
-                                       f"category of {target!r}); got {len(shares)}")  # fmt: skip
+                fail(
+                    f"{key}.{group}",
+                    f"expected {len(cats[target].categories)} shares (one per "
+                    f"category of {target!r}); got {len(shares)}",
+                )
         edges[target].add(m.proxy.by)
 
     # record mechanisms (they read the finished world; no edges inside the causal model)
     for i, t in enumerate(m.surveillance.targets):
-        need(f"mechanisms.surveillance.targets.{i}", t, ("poisson", "bernoulli"),
-             "a poisson or bernoulli feature")  # fmt: skip
-    need("mechanisms.court_listing.judgment", m.court_listing.judgment, ("bernoulli",),
-         "a bernoulli node")  # fmt: skip
+        need(
+            f"mechanisms.surveillance.targets.{i}",
+            t,
+            ("poisson", "bernoulli"),
+            "a poisson or bernoulli feature",
+        )
+    need(
+        "mechanisms.court_listing.judgment",
+        m.court_listing.judgment,
+        ("bernoulli",),
+        "a bernoulli node",
+    )
     need("mechanisms.court_listing.paid", m.court_listing.paid, ("bernoulli",), "a bernoulli node")
     need("mechanisms.record_linkage.count", m.record_linkage.count, ("poisson",), "a poisson node")
     if m.record_linkage.same is not None:
-        need("mechanisms.record_linkage.same", m.record_linkage.same, ("categorical",),
-             "a categorical node")  # fmt: skip
-    need("mechanisms.political_speech.posts", m.political_speech.posts,
-         ("poisson", "bernoulli", "ordinal"), "a count node")  # fmt: skip
+        need(
+            "mechanisms.record_linkage.same",
+            m.record_linkage.same,
+            ("categorical",),
+            "a categorical node",
+        )
+    need(
+        "mechanisms.political_speech.posts",
+        m.political_speech.posts,
+        ("poisson", "bernoulli", "ordinal"),
+        "a count node",
+    )
     need("mechanisms.association.by", m.association.by, ("categorical",), "a categorical node")
-    for mech in ("surveillance", "court_listing", "record_linkage", "political_speech",
-                 "association", "label_bias"):  # fmt: skip
+    for mech in (
+        "surveillance",
+        "court_listing",
+        "record_linkage",
+        "political_speech",
+        "association",
+        "label_bias",
+    ):
         weights(mech, getattr(m, mech))
     recorded = [*m.surveillance.targets, m.record_linkage.count]
     for i, t in enumerate(recorded):
@@ -622,8 +660,11 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
         if t in s.protected or t.startswith("latent_") or t == "truth":
             fail(key, f"{t!r} is not a feature; record mechanisms act on features")
         if f"latent_{t}" in nodes:
-            fail(key, f"the generator writes the true value of {t!r} as 'latent_{t}', "
-                      "which is already a node; rename that node")  # fmt: skip
+            fail(
+                key,
+                f"the generator writes the true value of {t!r} as 'latent_{t}', "
+                "which is already a node; rename that node",
+            )
 
     _topological_order(edges, fail)
     streams: dict[int, str] = {}
@@ -662,9 +703,10 @@ def _topological_order(edges: dict[str, set[str]], fail) -> list[str]:
             cycle = _find_cycle(pending)
             fail(
                 f"nodes.{cycle[0]}",
-                "the causal graph has a cycle: " + " → ".join([*cycle, cycle[0]])
+                "the causal graph has a cycle: "
+                + " → ".join([*cycle, cycle[0]])
                 + " (each arrow: 'is a parent of'); remove one of these dependencies",
-            )  # fmt: skip
+            )
         for n in ready:
             order.append(n)
             del pending[n]
