@@ -31,6 +31,8 @@ CELLS = ("tn", "fp", "fn", "tp")
 
 # Above this many possible groups per row, group codes are compressed with np.unique first.
 _DENSE_LIMIT = 1 << 16
+# Up to this many counters, all groupings come from one pass over the cube of all attributes.
+_CUBE_LIMIT = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -317,36 +319,24 @@ def _fitting(largest: int) -> np.dtype:
     return np.dtype(np.int64)
 
 
-def _count_table(
+def _combine(enc: EncodedChunk, attrs: Sequence[str], sizes: Sequence[int], dtype) -> np.ndarray:
+    """One integer code per row for the combination of ``attrs`` (row-major over ``sizes``)."""
+    combined = enc.codes[attrs[0]].astype(dtype)
+    for a, size in zip(attrs[1:], sizes[1:], strict=True):
+        combined = combined * dtype.type(size) + enc.codes[a].astype(dtype)
+    return combined
+
+
+def _table(
     attrs: tuple[str, ...],
     enc: EncodedChunk,
-    cell: np.ndarray,
-    hist_code: np.ndarray | None,
-    bins: int,
+    sizes: Sequence[int],
+    cells: np.ndarray,
+    hist: np.ndarray | None,
+    present: np.ndarray | None = None,
 ) -> GroupTable:
-    sizes = [len(enc.labels[a]) for a in attrs]
-    total = int(np.prod(sizes))
-    if total > _DENSE_LIMIT:
-        combined = enc.codes[attrs[0]].astype(np.int64)
-        for a, size in zip(attrs[1:], sizes[1:], strict=True):
-            combined = combined * size + enc.codes[a]
-        present, combined = np.unique(combined, return_inverse=True)
-        total = len(present)
-    else:
-        present = None
-        dtype = _fitting(total * max(4, 2 * bins))  # small integers: faster arithmetic
-        combined = enc.codes[attrs[0]].astype(dtype)
-        for a, size in zip(attrs[1:], sizes[1:], strict=True):
-            combined = combined * dtype.type(size) + enc.codes[a].astype(dtype)
-    cells = np.bincount(combined * combined.dtype.type(4) + cell, minlength=total * 4)
-    cells = cells.reshape(total, 4)
+    """A GroupTable from dense counts over all level combinations (empty groups dropped)."""
     keep = np.flatnonzero(cells.sum(axis=1))
-    hist = None
-    if hist_code is not None:
-        hist = np.bincount(
-            combined * combined.dtype.type(2 * bins) + hist_code, minlength=total * 2 * bins
-        )
-        hist = hist.reshape(total, 2, bins)[keep]
     flat = keep if present is None else present[keep]
     levels = np.unravel_index(flat, sizes)
     labels = [
@@ -354,15 +344,79 @@ def _count_table(
         for idx in zip(*levels, strict=True)
     ]
     order = sorted(range(len(labels)), key=labels.__getitem__)
-    labels = [labels[i] for i in order]
-    if len(set(labels)) != len(labels):  # cannot happen: labels are merged per attribute
-        raise AssertionError(f"duplicate group labels in {attrs}")
+    rows = keep[order]
     return GroupTable(
         attributes=attrs,
-        labels=tuple(labels),
-        cells=cells[keep][order].astype(np.int64, copy=False),
-        hist=None if hist is None else hist[order].astype(np.int64, copy=False),
+        labels=tuple(labels[i] for i in order),
+        cells=cells[rows].astype(np.int64, copy=False),
+        hist=None if hist is None else hist[rows].astype(np.int64, copy=False),
     )
+
+
+def _count_table(
+    attrs: tuple[str, ...],
+    enc: EncodedChunk,
+    cell: np.ndarray,
+    hist_code: np.ndarray | None,
+    bins: int,
+) -> GroupTable:
+    """Count one grouping directly (used when the full cube of all attributes is too big)."""
+    sizes = [len(enc.labels[a]) for a in attrs]
+    total = int(np.prod(sizes))
+    present = None
+    if total > _DENSE_LIMIT:
+        present, combined = np.unique(
+            _combine(enc, attrs, sizes, np.dtype(np.int64)), return_inverse=True
+        )
+        total = len(present)
+    else:
+        combined = _combine(enc, attrs, sizes, _fitting(total * max(4, 2 * bins)))
+    cells = np.bincount(combined * combined.dtype.type(4) + cell, minlength=total * 4)
+    hist = None
+    if hist_code is not None:
+        hist = np.bincount(
+            combined * combined.dtype.type(2 * bins) + hist_code, minlength=total * 2 * bins
+        ).reshape(total, 2, bins)
+    return _table(attrs, enc, sizes, cells.reshape(total, 4), hist, present)
+
+
+def _count_cube(
+    protected: Sequence[str],
+    wanted: Sequence[tuple[str, ...]],
+    enc: EncodedChunk,
+    cell: np.ndarray,
+    hist_code: np.ndarray | None,
+    bins: int,
+) -> dict[str, GroupTable] | None:
+    """Count every grouping in one pass: the cube over all attributes, then marginal sums.
+
+    Returns None when the cube would be too big (then each grouping is counted on its own).
+    """
+    sizes = [len(enc.labels[a]) for a in protected]
+    total = int(np.prod(sizes))
+    width = 2 * bins if hist_code is not None else 4
+    if total * max(width, 4) > _CUBE_LIMIT:
+        return None
+    combined = _combine(enc, protected, sizes, _fitting(total * max(4, width)))
+    cube = np.bincount(combined * combined.dtype.type(4) + cell, minlength=total * 4)
+    cube = cube.reshape(*sizes, 4)
+    hcube = None
+    if hist_code is not None:
+        hcube = np.bincount(
+            combined * combined.dtype.type(2 * bins) + hist_code, minlength=total * 2 * bins
+        ).reshape(*sizes, 2, bins)
+    tables = {}
+    for attrs in wanted:
+        axes = tuple(i for i, a in enumerate(protected) if a not in attrs)
+        sub = [s for a, s in zip(protected, sizes, strict=True) if a in attrs]
+        cells = cube.sum(axis=axes).reshape(-1, 4) if axes else cube.reshape(-1, 4)
+        hist = None
+        if hcube is not None:
+            hist = hcube.sum(axis=axes) if axes else hcube
+            hist = hist.reshape(-1, 2, bins)
+        table = _table(attrs, enc, sub, cells, hist)
+        tables[table.name] = table
+    return tables
 
 
 def count_encoded(
@@ -400,10 +454,13 @@ def count_encoded(
         bin_idx, outside = grid.bin_index(enc.score)
         bins = grid.bins
         hist_code = y.astype(np.intp) * bins + bin_idx
-    tables = {}
-    for attrs in groupings(protected, intersections):
-        table = _count_table(attrs, enc, cell, hist_code, bins)
-        tables[table.name] = table
+    wanted = groupings(protected, intersections)
+    tables = _count_cube(protected, wanted, enc, cell, hist_code, bins)
+    if tables is None:
+        tables = {}
+        for attrs in wanted:
+            table = _count_table(attrs, enc, cell, hist_code, bins)
+            tables[table.name] = table
     return GroupCounts(
         protected=tuple(protected),
         tables=tables,
@@ -486,7 +543,7 @@ def check_inside(scores: np.ndarray, grid: ScoreGrid, *, explicit: bool, column:
         first = int(np.flatnonzero(outside)[0])
         raise SchemaError(
             f"Column {column!r} (score) must lie in score_range [{grid.low}, {grid.high}]; got "
-            f"{int(outside.sum())} value(s) outside (first at row {first}: {scores[first]!r})."
+            f"{int(outside.sum())} value(s) outside (first at row {first}: {float(scores[first])!r})."
         )
 
 

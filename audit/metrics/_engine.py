@@ -51,12 +51,18 @@ SCHEMA_VERSION = 1
 
 #: Metrics compared with the reference group by a significance test (Holm-corrected per metric).
 TESTED = ("adverse_rate", "fpr")
+#: Rates given a Wilson interval in ``ci`` (the others are complements: favourable_rate = 1 -
+#: adverse_rate, tpr = 1 - fnr, tnr = 1 - fpr, fdr = 1 - ppv, for = 1 - npv; their intervals are
+#: the mirrored ones).
+INTERVALS = ("adverse_rate", "fpr", "fnr", "ppv", "npv", "accuracy", "base_rate")
 #: Metrics whose between-group differences and ratios are reported with bootstrap intervals.
 DISPARITIES = ("adverse_rate", "favourable_rate", "fpr", "fnr", "ppv", "for", "accuracy")
 #: Metrics of the threshold sweep (plus the impact ratio at each threshold).
 SWEPT = ("adverse_rate", "fpr", "fnr", "ppv")
 #: Decimal places kept in the threshold sweep (it is the bulk of audit.json).
-SWEEP_DECIMALS = 6
+SWEEP_DECIMALS = 4
+#: Decimal places kept for interval bounds (Wilson and bootstrap); point estimates keep all.
+CI_DECIMALS = 6
 
 
 # --- options ---------------------------------------------------------------------------------------
@@ -202,7 +208,7 @@ class _Accumulator:
                     raise SchemaError(
                         f"Column {self.roles.score!r} (score) must lie in score_range "
                         f"[{self.grid.low}, {self.grid.high}]; got {int(outside.sum())} value(s) "
-                        f"outside (first at row {first + self.rows}: {enc.score[first]!r})."
+                        f"outside (first at row {first + self.rows}: {float(enc.score[first])!r})."
                     )
         kw = {
             "protected": self.roles.protected,
@@ -250,6 +256,10 @@ def _num(x: object) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _interval(low: float, high: float) -> list[float]:
+    return [round(float(low), CI_DECIMALS), round(float(high), CI_DECIMALS)]
+
+
 def _is_unknown(label: tuple[str, ...]) -> bool:
     return UNKNOWN in label
 
@@ -283,6 +293,7 @@ class _Block:
     tests: list[tuple[str, dict]] = field(default_factory=list)
     references: dict[str, tuple[str | None, str]] = field(default_factory=dict)
     small: list[str] = field(default_factory=list)
+    observed: bool = False
 
 
 class _Builder:
@@ -305,7 +316,8 @@ class _Builder:
         )
         auc[small] = np.nan
         cis = {}
-        for name, metric in METRICS.items():
+        for name in INTERVALS:
+            metric = METRICS[name]
             low, high = wilson_interval(
                 metric.successes(cells), metric.trials(cells), self.opts.confidence
             )
@@ -321,7 +333,7 @@ class _Builder:
                 block[name] = _num(r[name][i])
             block["auc"] = _num(auc[i])
             block["ci"] = {
-                name: None if small[i] or np.isnan(lo[i]) else [float(lo[i]), float(hi[i])]
+                name: None if small[i] or np.isnan(lo[i]) else _interval(lo[i], hi[i])
                 for name, (lo, hi) in cis.items()
             }
             blocks.append(block)
@@ -422,13 +434,13 @@ class _Builder:
             "groups": dict(zip(names, blocks, strict=True)),
             "differences": differences,
             "ratios": ratios,
-            "ll144": self.ll144(table, small, r),
+            "ll144": None if block.observed else self.ll144(table, small, r),
             "score_histogram": None,
             "threshold_sweep": None,
             "calibration": None,
         }
         if is_attribute and table.hist is not None:
-            sec.update(self.score_sections(table, small, ref, counts))
+            sec.update(self.score_sections(table, small, ref, counts, full=not block.observed))
         return sec
 
     def disparities(
@@ -465,14 +477,16 @@ class _Builder:
                     out[name][method] = _num(values[j])
                     ok = rep_groups is not None and out[name][method] is not None
                     ok = ok and not np.isnan(lo[j])
-                    out[name]["ci"][method] = [float(lo[j]), float(hi[j])] if ok else None
+                    out[name]["ci"][method] = _interval(lo[j], hi[j]) if ok else None
         impact_ci: list = [None] * len(cells)
         if reps is not None and ref is not None:
             fav = METRICS["favourable_rate"](reps)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where(fav[:, [ref]] > 0, fav / fav[:, [ref]], np.nan)
             lo, hi = percentile_interval(ratio, opts.confidence)
-            impact_ci = [None if np.isnan(a) else [float(a), float(b)] for a, b in zip(lo, hi)]
+            impact_ci = [
+                None if np.isnan(a) else _interval(a, b) for a, b in zip(lo, hi, strict=True)
+            ]
             impact_ci[ref] = [1.0, 1.0]
         return differences, ratios, impact_ci
 
@@ -516,8 +530,16 @@ class _Builder:
         }
 
     def score_sections(
-        self, table: GroupTable, small: np.ndarray, ref: int | None, counts: GroupCounts
+        self,
+        table: GroupTable,
+        small: np.ndarray,
+        ref: int | None,
+        counts: GroupCounts,
+        *,
+        full: bool = True,
     ) -> dict:
+        """Score histogram, threshold sweep and calibration of an attribute (calibration only
+        when ``full`` is False: the observed block keeps audit.json small)."""
         opts, grid = self.opts, counts.grid
         names = table.group_names
         edges = grid.edges()
@@ -587,15 +609,15 @@ class _Builder:
             "groups": {names[i]: None if small[i] else calib(bands[i]) for i in range(len(names))},
         }
         return {
-            "score_histogram": histogram,
-            "threshold_sweep": threshold_sweep,
+            "score_histogram": histogram if full else None,
+            "threshold_sweep": threshold_sweep if full else None,
             "calibration": calibration,
         }
 
     # a whole label -----------------------------------------------------------------------------
 
     def block(self, counts: GroupCounts, *, stream: int, references: dict | None) -> _Block:
-        block = _Block(references=dict(references or {}))
+        block = _Block(references=dict(references or {}), observed=stream > 0)
         for k, (name, table) in enumerate(counts.tables.items()):
             rng = np.random.default_rng([self.opts.seed, stream, k])
             block.sections[name] = self.section(table, counts, block, rng)
@@ -650,18 +672,18 @@ def _verdict(main: dict, opts: _Options) -> dict:
                         }
                     )
             fpr_ratio = sec["ratios"]["fpr"]["between_groups"]
-            if opts.min_fpr_ratio is not None and fpr_ratio is not None:
-                if fpr_ratio < opts.min_fpr_ratio:
-                    violations.append(
-                        {
-                            "criterion": "fpr_ratio",
-                            "attribute": attr,
-                            "group": None,
-                            "value": fpr_ratio,
-                            "threshold": opts.min_fpr_ratio,
-                            "p_holm": None,
-                        }
-                    )
+            limit = opts.min_fpr_ratio
+            if limit is not None and fpr_ratio is not None and fpr_ratio < limit:
+                violations.append(
+                    {
+                        "criterion": "fpr_ratio",
+                        "attribute": attr,
+                        "group": None,
+                        "value": fpr_ratio,
+                        "threshold": limit,
+                        "p_holm": None,
+                    }
+                )
     return {"passed": not violations, "violations": violations}
 
 

@@ -244,7 +244,8 @@ def adverse_mask(
     SchemaError
         Missing values, more than one non-adverse value, or a ``positive`` that cannot be compared.
     """
-    na = None if values.dtype.kind in "iub" else values.isna().to_numpy()  # numpy ints: no NaN
+    numpy_int = isinstance(values.dtype, np.dtype) and values.dtype.kind in "iub"
+    na = None if numpy_int else values.isna().to_numpy()  # numpy ints and bools have no NaN
     if na is not None and na.any():
         raise SchemaError(
             f"Column {column!r} ({role}) has {int(na.sum())} missing value(s) (first at row "
@@ -337,7 +338,7 @@ def _encode_score(values: pd.Series, column: str, row_offset: int) -> np.ndarray
         first = _first_row(bad, row_offset)
         raise SchemaError(
             f"Column {column!r} (score) must hold finite numbers; got {int(bad.sum())} missing or "
-            f"infinite value(s) (first at row {first}: {arr[first - row_offset]!r})."
+            f"infinite value(s) (first at row {first}: {float(arr[first - row_offset])!r})."
         )
     return arr
 
@@ -366,6 +367,8 @@ def _encode_protected(
     lookup, merged = pd.factorize(np.asarray([*labels, UNKNOWN], dtype=object))
     if n_missing or len(merged) < len(labels) + 1:
         codes = lookup.astype(np.intp)[codes]
+    if not n_missing and lookup[-1] == len(merged) - 1:
+        merged = merged[:-1]  # no "unknown" group in this chunk: keep the group count small
     return codes, [str(m) for m in merged], n_missing
 
 

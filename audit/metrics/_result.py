@@ -25,6 +25,8 @@ from audit.exceptions import InvalidInputError
 __all__ = ["AuditResult", "json_ready"]
 
 _CORE = ("schema_version",)
+_PLAIN = {str, int, bool, type(None)}
+_NUMBERS = {float, int, type(None)}
 
 
 def json_ready(obj: object) -> object:
@@ -32,8 +34,14 @@ def json_ready(obj: object) -> object:
     t = type(obj)
     if t is float:
         return obj if math.isfinite(obj) else None
-    if t is str or t is int or t is bool or obj is None:
+    if t in _PLAIN:
         return obj
+    if t is list:  # fast path for long lists of numbers (sweeps, histograms)
+        kinds = set(map(type, obj))
+        if kinds <= _PLAIN:
+            return list(obj)
+        if kinds <= _NUMBERS:
+            return [v if type(v) is not float or math.isfinite(v) else None for v in obj]
     if isinstance(obj, Mapping):
         return {str(k): json_ready(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -72,8 +80,13 @@ class AuditResult:
         return copy.deepcopy(self.data)
 
     def to_json(self) -> str:
-        """``audit.json`` as text: sorted keys, so equal results give byte-identical files."""
-        return json.dumps(self.data, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+        """``audit.json`` as text: compact, sorted keys, so equal results give identical bytes.
+
+        Compact because a five-attribute audit with intersections, a score and an observed label
+        is several hundred kB; pretty-print with ``python -m json.tool audit.json``.
+        """
+        text = json.dumps(self.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text + "\n"
 
     def write_json(self, path: str | os.PathLike) -> Path:
         """Write ``audit.json`` atomically (a temporary file, then ``os.replace``)."""
