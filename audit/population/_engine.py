@@ -311,7 +311,7 @@ def generate_people(
     blocks = person_ids // BLOCK_SIZE
     order = np.argsort(blocks, kind="stable")
     unique, starts = np.unique(blocks[order], return_index=True)
-    bounds = [*starts[1:], order.size]
+    bounds = [*starts[1:], order.size][: unique.size]
     with tqdm(
         total=person_ids.size,
         disable=not progress,
