@@ -31,32 +31,49 @@ import pandas as pd
 __all__ = ["group_auc", "rank_proxies", "value_ranks"]
 
 
-def value_ranks(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
-    """Dense ranks (0..U-1) of a feature's distinct values, and U; missing values rank lowest.
+def value_ranks(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int, bool]:
+    """Dense codes (0..U-1) of a feature's distinct values, U, and whether the feature is nominal.
 
-    Pass the result as ``values`` to ``group_auc`` to rank a feature once for several attributes.
+    Numeric features: codes follow the values (missing values rank lowest). Non-numeric features
+    (categorical, strings, e.g. a protected attribute a scorer uses as a feature) are nominal: their
+    categories have no order. Pass the result as ``values`` to ``group_auc`` to rank a feature once
+    for several attributes.
     """
     if isinstance(values, tuple):
         return values
-    v = np.asarray(values)
-    if v.dtype.kind not in "biuf":
-        v = np.asarray(pd.to_numeric(pd.Series(v), errors="coerce"), dtype=np.float64)
+    if isinstance(values, pd.Series):
+        numeric = values.dtype.kind in "biuf"  # categorical/str/object are nominal
+        v = values.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else None
+    else:
+        v = np.asarray(values)
+        numeric = v.dtype.kind in "biuf"
+    if not numeric:
+        codes, _ = pd.factorize(pd.Series(values), use_na_sentinel=False)
+        codes = codes.astype(np.int64)
+        return codes, (int(codes.max()) + 1 if len(codes) else 1), True
     if v.dtype.kind == "f" and np.isnan(v).any():
         v = np.where(np.isnan(v), -np.inf, v)
     _, inv = np.unique(v, return_inverse=True)
     inv = inv.reshape(-1).astype(np.int64)
-    return inv, (int(inv.max()) + 1 if len(inv) else 1)
+    return inv, (int(inv.max()) + 1 if len(inv) else 1), False
 
 
 def group_auc(
-    values: pd.Series | np.ndarray | tuple[np.ndarray, int], codes: np.ndarray, ref_code: int
+    values: pd.Series | np.ndarray | tuple[np.ndarray, int, bool],
+    codes: np.ndarray,
+    ref_code: int,
 ) -> np.ndarray:
     """AUC of a feature for "group g vs the reference group", for every group g at once.
 
+    For a numeric feature: ``P(value_g > value_ref) + 0.5 * P(value_g == value_ref)`` (Mann-Whitney).
+    For a nominal feature the categories are first ordered by the likelihood ratio
+    ``share in g / share in the reference`` — the ordering with the largest AUC, i.e. how well the
+    best reading of the categories tells the two groups apart (never below 0.5).
+
     Parameters
     ----------
-    values : array-like of shape (n,), or the ``(ranks, U)`` pair from ``value_ranks``
-        The feature (numeric; missing values rank lowest).
+    values : array-like of shape (n,), or the triple from ``value_ranks``
+        The feature.
     codes : ndarray of int of shape (n,)
         Group code of each person.
     ref_code : int
@@ -65,22 +82,33 @@ def group_auc(
     Returns
     -------
     ndarray of shape (n_groups,)
-        ``P(value_g > value_ref) + 0.5 * P(value_g == value_ref)``; NaN for the reference group itself
-        and for empty groups.
+        The AUC; NaN for the reference group itself and for empty groups.
 
     Examples
     --------
     >>> group_auc(np.array([1, 2, 3, 4]), np.array([0, 0, 1, 1]), 0).round(3).tolist()
     [nan, 1.0]
+    >>> group_auc(np.array(["x", "y", "x", "y"]), np.array([0, 0, 1, 1]), 0).tolist()
+    [nan, 0.5]
     """
-    inv, U = value_ranks(values)
+    inv, U, nominal = value_ranks(values)
     G = int(codes.max()) + 1 if len(codes) else 1
     hist = np.bincount(codes * U + inv, minlength=G * U).reshape(G, U).astype(np.float64)
     n = hist.sum(axis=1)
     ref = hist[ref_code]
-    below = np.cumsum(ref) - ref  # reference members strictly below each value
+    auc = np.full(G, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        auc = hist @ (below + 0.5 * ref) / (n * n[ref_code])
+        if not nominal:
+            below = np.cumsum(ref) - ref  # reference members strictly below each value
+            auc = hist @ (below + 0.5 * ref) / (n * n[ref_code])
+        else:
+            for g in range(G):  # a loop over groups, not people
+                if n[g] == 0 or n[ref_code] == 0:
+                    continue
+                ratio = (hist[g] / n[g]) / (ref / n[ref_code])  # inf where the reference is absent
+                order = np.argsort(np.nan_to_num(ratio, nan=0.0), kind="stable")
+                hg, hr = hist[g][order], ref[order]
+                auc[g] = hg @ (np.cumsum(hr) - hr + 0.5 * hr) / (n[g] * n[ref_code])
     auc[ref_code] = np.nan
     return auc
 

@@ -170,32 +170,49 @@ def shapley_black_box(
             values[:, 0] = fx - base
         return values, base, fx
     chains = B * pairs  # walks per person per direction
-    per_person = chains * 2 * (M - 1)
+    per_person = chains * 2 * (M - 1)  # hybrid rows per person at most
     step = max(1, _CHUNK_ROWS // per_person)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5A4B]))
-    takers = [_column_taker(X[c], background[c]) for c in features]
-    k = np.arange(
-        1, M
-    )  # interior steps of a walk: k features already switched to the person's value
+    takers, differs = [], []
+    for c in features:
+        takers.append(_column_taker(X[c], background[c]))
+        codes = pd.factorize(pd.concat([X[c], background[c]], ignore_index=True))[0]
+        differs.append(codes[:P, None] != codes[None, P:])  # NaN == NaN here (same code)
+    diff = np.stack(differs, axis=-1)  # (P, B, M): switching feature j changes the row
+    del differs
     bg_of_chain = np.arange(chains) % B
-    starts = range(0, P, step)
-    for s in tqdm(starts, disable=not progress, desc="explaining", unit="batch", file=None):
+    fz_chain = fz[bg_of_chain]
+    positions = np.arange(M + 1)
+    for s in tqdm(range(0, P, step), disable=not progress, desc="explaining", unit="batch"):
         p = min(step, P - s)
-        # rank[i, c, d, j]: position of feature j in walk (person i, chain c, direction d)
-        fwd = rng.random((p, chains, M)).argsort(axis=-1).argsort(axis=-1)
-        rank = np.stack([fwd, M - 1 - fwd], axis=2)
-        shape = (p, chains, 2, M - 1)
-        pidx = np.broadcast_to((s + np.arange(p))[:, None, None, None], shape)
-        bidx = np.broadcast_to(bg_of_chain[None, :, None, None], shape)
-        cols = {}
-        for j, c in enumerate(features):
-            mask = rank[..., j, None] < k  # feature j comes from the person at interior step k
-            cols[c] = takers[j](mask, pidx, bidx).reshape(-1)
-        hybrid = pd.DataFrame(cols, copy=False)
-        v = f(hybrid).reshape(shape)
-        v0 = np.broadcast_to(fz[bg_of_chain][None, :, None, None], (p, chains, 2, 1))
-        vM = np.broadcast_to(fx[s : s + p, None, None, None], (p, chains, 2, 1))
-        steps = np.diff(np.concatenate([v0, v, vM], axis=-1), axis=-1)  # change at each switch
+        # order[i, c, d, k]: the feature switched at step k+1 of walk (person i, chain c, direction
+        # d); rank is its inverse (position of feature j). d=1 walks the reverse order (antithetic).
+        fwd = rng.random((p, chains, M)).argsort(axis=-1)
+        order = np.stack([fwd, fwd[..., ::-1]], axis=2)
+        rank = order.argsort(axis=-1)
+        changed = np.take_along_axis(diff[s : s + p][:, bg_of_chain, None, :], order, axis=-1)
+        cum = np.cumsum(changed, axis=-1)
+        total = cum[..., -1:]
+        # Only rows that differ from the previous one and are not yet the person are scored:
+        # the others repeat a known value (identical rows score identically).
+        need = changed[..., :-1] & (cum[..., :-1] < total)
+        ip, ic, idir, ik = np.nonzero(need)
+        ik = ik + 1  # features switched so far
+        chain = np.full((p, chains, 2, M + 1), np.nan)
+        if len(ip):
+            cols = {}
+            for j, c in enumerate(features):
+                from_person = rank[ip, ic, idir, j] < ik
+                cols[c] = takers[j](from_person, s + ip, bg_of_chain[ic])
+            chain[ip, ic, idir, ik] = f(pd.DataFrame(cols, copy=False))
+        chain[..., 0] = fz_chain[None, :, None]
+        is_person = np.concatenate([total == 0, cum == total], axis=-1)
+        chain[is_person] = np.broadcast_to(fx[s : s + p, None, None, None], chain.shape)[is_person]
+        # forward-fill the rows skipped as repeats
+        last = np.where(np.isnan(chain), 0, positions)
+        np.maximum.accumulate(last, axis=-1, out=last)
+        chain = np.take_along_axis(chain, last, axis=-1)
+        steps = np.diff(chain, axis=-1)  # change in score at each switch
         values[s : s + p] = np.take_along_axis(steps, rank, axis=-1).mean(axis=(1, 2))
     return values, base, fx
 
@@ -212,10 +229,18 @@ class GlassBox:
     intercept: float
     features: list[str]
 
+    def linear_score(self, X: pd.DataFrame) -> np.ndarray:
+        """``intercept + slope * log-odds`` (the score before rules and clipping)."""
+        raw = np.asarray(self.model.decision_function(X[self.features]), dtype=np.float64)
+        return self.intercept + self.slope * raw.reshape(len(X))
+
 
 def _tree_like(model: Any) -> bool:
+    """A boosted-tree classifier: raw output (``decision_function``) is the log-odds, which TreeSHAP
+    explains additively. Random forests are excluded: their raw output is a probability."""
     name = type(model).__name__
-    return any(s in name for s in ("Tree", "Forest", "Boosting", "XGB", "LGBM", "CatBoost"))
+    boosted = any(s in name for s in ("Boosting", "XGB", "LGBM", "CatBoost"))
+    return boosted and callable(getattr(model, "decision_function", None))
 
 
 def find_glass_box(scorer: Any) -> GlassBox | None:

@@ -309,3 +309,39 @@ def test_glass_box_refused_for_a_black_box_scorer():
         explain_scores(LinearScorer(), people, protected=["g"], method="glass_box")
     ex = explain_scores(LinearScorer(), people, protected=["g"], per_group=2, background=2)
     assert ex.to_dict()["method"] == "black_box"
+
+
+def test_nominal_feature_auc_uses_the_best_ordering():
+    rng = np.random.default_rng(2)
+    codes = rng.integers(0, 2, 2000)
+    p = np.where(codes[:, None] == 0, [0.5, 0.3, 0.2], [0.2, 0.3, 0.5])
+    cats = np.array(["north", "west", "south"])[(rng.random(2000)[:, None] > p.cumsum(1)).sum(1)]
+    auc = group_auc(pd.Series(pd.Categorical(cats)), codes, 0)
+    # oracle: score each person by the likelihood ratio of their category, then sklearn's AUC
+    share = pd.crosstab(cats, codes, normalize="columns")
+    ratio = (share[1] / share[0]).reindex(cats).to_numpy()
+    assert auc[1] == pytest.approx(roc_auc_score(codes == 1, ratio))
+    assert auc[1] > 0.6
+
+
+def test_categorical_feature_is_explained_by_the_black_box():
+    class RegionScorer(LinearScorer):
+        feature_names = ["a", "region"]
+
+        def score(self, X):
+            return 600.0 - 10.0 * X["a"].to_numpy() - 50.0 * (X["region"] == "nw").to_numpy()
+
+    people = pd.DataFrame(
+        {
+            "g": ["x", "y"] * 6,
+            "a": np.arange(12) % 3,
+            "region": pd.Categorical(["e", "nw", "e", "nw", "e", "e"] * 2),
+        }
+    )
+    bg = people[["a", "region"]].iloc[[0, 1]]  # a = 0, 1; region e, nw
+    ex = explain_scores(RegionScorer(), people, protected=["g"], per_group=6, background=bg)
+    # additive: region's value = -50 * (is nw - 1/2), a's = -10 * (a - 1/2)
+    expect = -50.0 * ((people["region"] == "nw").to_numpy() - 0.5)
+    np.testing.assert_allclose(ex.values["region"].loc[people.index], expect, atol=1e-9)
+    top = ex.to_dict()["proxies"][0]
+    assert (top["feature"], top["group"]) == ("region", "y")
