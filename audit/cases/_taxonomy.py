@@ -164,8 +164,9 @@ def linked_features(
 ) -> dict[str, list[str]]:
     """Features each mechanism acts through, restricted to ``features``.
 
-    Precedence: ``override``; then what the population's mechanism info names (keys ``features``,
-    ``targets``, ``count``, ``posts``); then ``DEFAULT_LINKED_FEATURES``.
+    Precedence: ``override``; else what the population's mechanism info names (keys ``features``,
+    ``targets``, ``target``, ``count``, ``posts``, at the top or under ``settings``, as
+    ``Population.mechanisms`` gives them) plus ``DEFAULT_LINKED_FEATURES``.
     """
     out = {}
     for m in mechanisms:
@@ -174,8 +175,10 @@ def linked_features(
             names = list(override[m])
         else:
             meta = (info or {}).get(m) or {}
-            for key in ("features", "targets", "count", "posts"):
-                v = meta.get(key) if isinstance(meta, Mapping) else None
+            meta = meta if isinstance(meta, Mapping) else {}
+            settings = meta.get("settings") if isinstance(meta.get("settings"), Mapping) else {}
+            for key in ("features", "targets", "target", "count", "posts"):
+                v = meta.get(key, settings.get(key))
                 if isinstance(v, str):
                     names.append(v)
                 elif isinstance(v, list | tuple):

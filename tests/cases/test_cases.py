@@ -227,3 +227,14 @@ def test_errors_are_clear(hand):
     ex = explain_scores(scorer, hand, protected=["ethnicity"], per_group=1, background=2)
     with pytest.raises(InvalidInputError, match="extra_rows=selection.rows"):
         build_case_files(sel, hand, scorer=scorer, explanation=ex)
+
+
+def test_linked_features_from_population_settings():
+    from audit.cases._taxonomy import linked_features
+
+    info = {"surveillance": {"settings": {"targets": ["a"]}}, "x": {"settings": {"count": "b"}}}
+    links = linked_features(
+        ["surveillance", "political_speech", "x"], ["a", "b", "speech_flag"], info
+    )
+    assert links == {"surveillance": ["a"], "political_speech": ["speech_flag"], "x": ["b"]}
+    assert linked_features(["x"], ["a", "b"], info, {"x": ["a"]}) == {"x": ["a"]}
