@@ -83,3 +83,14 @@ def test_mechanism_links_come_from_the_population(audit_run):
     assert set(links["surveillance"]) == {"late_bike_returns", "drunk_driving"}
     assert "speech_flag" in links["political_speech"]
     assert "missed_repayments" in links["record_linkage"]
+
+
+def test_cases_section_matches_the_schema(audit_run):
+    from pathlib import Path
+
+    import jsonschema
+
+    *_, cf = audit_run
+    schema = json.loads((Path(__file__).parents[2] / "audit" / "audit.schema.json").read_text())
+    doc = json.loads(json.dumps(cf.to_dict(), allow_nan=False))
+    jsonschema.Draft202012Validator(schema["properties"]["cases"]).validate(doc)

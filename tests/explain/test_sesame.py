@@ -78,3 +78,24 @@ def test_sesame_population_gap_matches_scores(world):
         s[eth == "Uyghur"].mean() - s[eth == "Han"].mean()
     )
     assert g["n_population"] == int(np.sum(eth == "Uyghur"))
+
+
+def test_explain_section_matches_the_schema(world):
+    import json
+
+    import jsonschema
+
+    pop, scorer = world
+    ex = explain_scores(
+        scorer,
+        pop.frame,
+        protected=pop.protected,
+        reference=pop.reference,
+        per_group=20,
+        background=10,
+    )
+    schema = json.loads((Path(__file__).parents[2] / "audit" / "audit.schema.json").read_text())
+    doc = json.loads(
+        json.dumps(ex.to_dict(), allow_nan=False)
+    )  # strict JSON round trip (no NaN, no numpy)
+    jsonschema.Draft202012Validator(schema["properties"]["explain"]).validate(doc)
