@@ -23,7 +23,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from audit.report._charts import render_chart
+from audit.report._charts import chart_css, render_chart
+
+_CHART_CSS_MARK = "/* chart styles */"
 
 
 @cache
@@ -84,12 +86,17 @@ def render_page(template: str, view: Mapping) -> str:
         raise RuntimeError("report.js must not contain '</script' or '<!--'")
     context = dict(view)
     context.update(
-        css=Markup(_asset("report.css")),  # safe: package file
+        css=Markup(_asset("report.css") + "\n" + _CHART_CSS_MARK),  # safe: package file
         script=Markup(script),  # safe: package file, allowed by its hash
         script_hash=script_hash(script),
         island=json_island(view.get("island", {})),
     )
-    return environment().get_template(template).render(**context)
+    html = environment().get_template(template).render(**context)
+    # chart styles were turned into classes while rendering; their rules join the page's CSS
+    css = chart_css(html)
+    if "</style" in css.lower():
+        raise RuntimeError("chart CSS must not close the style element")
+    return html.replace(_CHART_CSS_MARK, css, 1)
 
 
 def render_html(view: Mapping) -> str:

@@ -7,7 +7,7 @@
 
   function sortKey(cell) {
     var raw = cell.getAttribute("data-sort");
-    if (raw === null) { return { num: false, value: "" }; }
+    if (raw === null) { return { num: false, value: cell.textContent }; }
     var n = Number(raw);
     if (raw !== "" && isFinite(n)) { return { num: true, value: n }; }
     return { num: false, value: raw };
@@ -48,6 +48,10 @@
     return v.toFixed(v > 0 && v < 1 ? 2 : 1) + "%";
   }
 
+  function ratio(x) {
+    return (typeof x === "number" && isFinite(x)) ? x.toFixed(2) : "\u2014";
+  }
+
   function explorer(box, sweep) {
     var input = box.querySelector("input[type=range]");
     var output = box.querySelector("output");
@@ -64,10 +68,10 @@
         th.scope = "row";
         th.textContent = g.label;
         tr.appendChild(th);
-        sweep.metrics.forEach(function (m) {
+        sweep.metrics.forEach(function (m, k) {
           var td = document.createElement("td");
           td.className = "num";
-          td.textContent = pct(g[m][j]);
+          td.textContent = sweep.formats[k] === "ratio" ? ratio(g[m][j]) : pct(g[m][j]);
           tr.appendChild(td);
         });
         body.appendChild(tr);

@@ -1,0 +1,113 @@
+"""Building blocks of the view dict: cells, tables, free-form key/value trees, safe dict access.
+
+What it must not do: compute statistics or emit HTML. A cell holds display text and a sort key; a
+table holds column labels and rows of cells; the templates render both the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from audit.report import _format as f
+
+
+def get(d: Any, *path: str, default: Any = None) -> Any:
+    """``d[path[0]][path[1]]...`` or `default` when any step is missing or not a dict."""
+    for key in path:
+        if not isinstance(d, Mapping) or key not in d:
+            return default
+        d = d[key]
+    return d
+
+
+def mapping(value: Any) -> dict:
+    """`value` if it is a non-empty dict, else an empty dict (audit.json sections may be null)."""
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def cell(
+    display: Any, sort: Any = None, cls: str = "", title: str | None = None, limit: int = 200
+) -> dict:
+    """A table cell: display text (cut to `limit` characters, full text in ``title``), sort key, class."""
+    txt = display if isinstance(display, str) else f.text(display)
+    full = title if title is not None else txt
+    shown = f.short(txt, limit)
+    if isinstance(sort, bool):
+        sort = int(sort)
+    if isinstance(sort, float):
+        # six significant digits order any two displayed values; keeps the page small
+        sort = float(f"{sort:.6g}") if f.is_num(sort) else None
+    if sort == shown or (f.is_num(sort) and str(sort) == shown):
+        sort = None  # the script sorts by the cell's text when there is no key
+    return {"text": shown, "sort": sort, "cls": cls, "title": full if shown != full else ""}
+
+
+def num_cell(x: Any, fmt=f.pct, cls: str = "") -> dict:
+    """A numeric cell: `x` formatted with `fmt`, sorted by `x` (blank sort key when undefined)."""
+    return cell(fmt(x), x if f.is_num(x) else None, cls)
+
+
+def interval_cell(pair: Any, fmt=f.pct) -> dict:
+    text = f.interval(pair, fmt)
+    return cell(text, pair[0] if text != f.DASH else None)
+
+
+def table(
+    caption: str,
+    columns: list[str],
+    rows: list[list[dict]],
+    *,
+    note: str = "",
+    sortable: bool = True,
+) -> dict:
+    """A table. A column label ending in '#' marks a numeric (right-aligned) column.
+
+    Long grids (histograms, sweeps) pass ``sortable=False``: no sort keys, a smaller page.
+    """
+    cols = [{"label": c[:-1] if c.endswith("#") else c, "num": c.endswith("#")} for c in columns]
+    for row in rows:
+        if len(row) != len(cols):
+            raise ValueError(
+                f"table {caption!r}: a row has {len(row)} cells for {len(cols)} columns"
+            )
+    if not sortable:
+        rows = [[{**c, "sort": None} for c in row] for row in rows]
+    return {"caption": caption, "columns": cols, "rows": rows, "note": note, "sortable": sortable}
+
+
+def unavailable(reason: str) -> dict:
+    """A section that cannot be shown, and why (the template prints 'Not available: <reason>.')."""
+    return {"available": False, "reason": reason}
+
+
+def kv_tree(value: Any, depth: int = 0) -> list[dict]:
+    """Any JSON value as nested label/text items, for parts whose shape is free-form."""
+    if isinstance(value, Mapping):
+        pairs = [(f.humanize(k), value[k]) for k in sorted(value, key=str)]
+    elif isinstance(value, list):
+        pairs = [(str(i), v) for i, v in enumerate(value[:50], 1)]
+    else:
+        return [{"label": "", "text": f.short(f.text(value), 400), "children": []}]
+    items = []
+    for label, v in pairs:
+        nested = isinstance(v, Mapping) or (
+            isinstance(v, list) and any(isinstance(x, Mapping | list) for x in v)
+        )
+        if nested and depth < 3 and v:
+            items.append({"label": label, "text": "", "children": kv_tree(v, depth + 1)})
+        else:
+            items.append({"label": label, "text": f.short(compact(v), 400), "children": []})
+    return items
+
+
+def compact(value: Any, depth: int = 0) -> str:
+    """A JSON value as one line of text: ``by: ethnicity; weights: {Hui: 0.4, Tibetan: 0.8}``."""
+    if isinstance(value, Mapping):
+        if not value:
+            return "none"
+        inner = "; ".join(f"{k}: {compact(v, depth + 1)}" for k, v in value.items())
+        return f"{{{inner}}}" if depth else inner
+    if isinstance(value, list):
+        return "[" + ", ".join(compact(v, depth + 1) for v in value) + "]"
+    return f.text(value)
