@@ -66,6 +66,9 @@ RESERVED_COLUMNS = ("person_id", "truth", "observed")
 RESERVED_PREFIXES = ("latent_", "trace_")
 """Column prefixes never picked as features automatically (hidden ground truth, mechanism traces)."""
 
+PREDICT_CHUNK = 32_768
+"""Rows per ``predict_proba`` call when scoring (memory- and cache-friendly; results unchanged)."""
+
 _SPEC_KEYS = ("threshold", "rules", "base_score", "base_odds", "pdo", "include_protected")
 _SPEC_IGNORED = ("description", "note", "notes")
 
@@ -73,8 +76,8 @@ _SPEC_IGNORED = ("description", "note", "notes")
 def default_estimator(random_state: int | None = 0) -> HistGradientBoostingClassifier:
     """The scorer's default estimator: deterministic gradient boosting, early stopping off."""
     return HistGradientBoostingClassifier(
-        learning_rate=0.1,
-        max_iter=200,
+        learning_rate=0.15,
+        max_iter=60,
         max_leaf_nodes=31,
         min_samples_leaf=100,
         l2_regularization=1.0,
@@ -89,8 +92,9 @@ class SocialCreditScorer(BaseEstimator):
     Parameters
     ----------
     estimator : scikit-learn classifier or None, default None
-        Cloned and fitted on ``fit``. ``None`` uses a ``HistGradientBoostingClassifier`` (200
-        iterations, 31 leaves, early stopping off, ``random_state``), which accepts missing values.
+        Cloned and fitted on ``fit``. ``None`` uses a ``HistGradientBoostingClassifier`` (60
+        iterations, learning rate 0.15, 31 leaves, early stopping off, ``random_state``), which
+        accepts missing values.
     include_protected : bool, default False
         Also train on the protected attributes (as categorical columns). By default they are left
         out: "fairness through unawareness", which proxies defeat.
@@ -382,12 +386,18 @@ class SocialCreditScorer(BaseEstimator):
         Xm = self._model_frame(
             X, self.model_features_, self.estimator_, numeric_only=self.numeric_only_
         )
-        try:
-            proba = self.estimator_.predict_proba(Xm)
-        except (TypeError, ValueError) as e:
-            raise ScorerError(f"{type(self.estimator_).__name__} failed on X: {e}") from e
         column = list(self.estimator_.classes_).index(self.positive_)
-        return np.asarray(proba[:, column], dtype=np.float64)
+        out = np.empty(len(X), dtype=np.float64)
+        # Chunks keep the rows in cache while every tree is traversed: faster, same result.
+        for start in range(0, len(X), PREDICT_CHUNK):
+            stop = min(start + PREDICT_CHUNK, len(X))
+            part = Xm[start:stop] if isinstance(Xm, np.ndarray) else Xm.iloc[start:stop]
+            try:
+                proba = self.estimator_.predict_proba(part)
+            except (TypeError, ValueError) as e:
+                raise ScorerError(f"{type(self.estimator_).__name__} failed on X: {e}") from e
+            out[start:stop] = proba[:, column]
+        return out
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """Score people: float64 array in [350, 950], one per row of ``X``; higher = more trusted.

@@ -60,6 +60,14 @@ def test_score_follows_the_scale_of_the_estimators_probability(frame):
     np.testing.assert_allclose(scorer.score(frame), expected, rtol=0, atol=1e-9)
 
 
+def test_chunked_prediction_equals_one_call(frame, fitted, monkeypatch):
+    import audit.scoring._scorer as module
+
+    whole = fitted.estimator_.predict_proba(frame[FEATURES])[:, 1]
+    monkeypatch.setattr(module, "PREDICT_CHUNK", 7)
+    np.testing.assert_array_equal(fitted.predict_default_proba(frame), whole)
+
+
 def test_higher_score_means_less_default(frame, fitted):
     s = fitted.score(frame)
     assert roc_auc_score(frame["observed"], -s) > 0.7
