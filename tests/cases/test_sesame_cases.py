@@ -94,3 +94,4 @@ def test_cases_section_matches_the_schema(audit_run):
     schema = json.loads((Path(__file__).parents[2] / "audit" / "audit.schema.json").read_text())
     doc = json.loads(json.dumps(cf.to_dict(), allow_nan=False))
     jsonschema.Draft202012Validator(schema["properties"]["cases"]).validate(doc)
+    assert {"label_kind", "n_wrongful", "count", "excess", "by_cause", "case_files"} <= set(doc)
