@@ -142,7 +142,12 @@ class BlockContext:
         self.rates: dict[str, np.ndarray] = {}
         self.node_uniform: dict[str, np.ndarray] = {}
         self.traces = {name: np.zeros(self.size, dtype=bool) for name in MECHANISM_NAMES}
-        self.world = self if world is None else world
+        self._world = world  # None = factual: the world is this context (no reference cycle)
+
+    @property
+    def world(self) -> BlockContext:
+        """The factual block that cross-person mechanisms read."""
+        return self if self._world is None else self._world
 
     def uniform(self, stream: str, rows: int = 1) -> np.ndarray:
         """This block's uniforms of ``stream`` at the selected positions."""

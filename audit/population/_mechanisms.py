@@ -178,16 +178,20 @@ def association(ctx: BlockContext) -> None:
     homophily = np.clip(effect(ctx, cfg), 0.0, 1.0)
     u_tie = ctx.uniform("mech:association:homophily", rows=k)
     u_pick = ctx.uniform("mech:association:pick", rows=k)
-    nkeys = len(ctx.plan.categories[cfg.by])
-    within = GroupIndex(world.values[cfg.by], None, nkeys)
-    anyone = GroupIndex(np.zeros(world.size, dtype=np.int64), None, 1)
-    key = np.broadcast_to(ctx.values[cfg.by], (k, ctx.size)).ravel()
-    self_pos = np.broadcast_to(ctx.sel, (k, ctx.size)).ravel()
     u = u_pick.ravel()
+    self_pos = np.tile(ctx.sel, k)
     same = (u_tie < homophily).ravel()
-    friend = anyone.pick(np.zeros_like(key), u, self_pos)
-    inside = within.pick(key, u, self_pos)
-    friend = np.where(same & (inside >= 0), inside, friend).reshape(k, ctx.size)
+    # a tie to anyone in the block but oneself: uniform over the other positions
+    friend = (u * (world.size - 1)).astype(np.int64)
+    friend += friend >= self_pos
+    # a homophilous tie: uniform over the other members of one's own group (if there are any)
+    idx = np.flatnonzero(same)
+    if idx.size:
+        within = GroupIndex(world.values[cfg.by], None, len(ctx.plan.categories[cfg.by]))
+        key = np.tile(ctx.values[cfg.by], k)[idx]
+        inside = within.pick(key, u[idx], self_pos[idx])
+        friend[idx] = np.where(inside >= 0, inside, friend[idx])
+    friend = friend.reshape(k, ctx.size)
     listed = world.records["court_listed"][friend] > 0
     ctx.records["friends_listed_share"] = listed.sum(axis=0) / k
     ctx.traces["association"] = (listed & same.reshape(k, ctx.size)).any(axis=0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import tomllib
 import zlib
 from pathlib import Path
@@ -362,12 +363,25 @@ class Scenario(_Strict):
 
 
 def datasets_dir() -> Path:
-    """Folder holding the built-in scenarios: ``datasets/`` beside the ``audit`` package.
+    """Folder holding the built-in scenarios (one copy of each file, never duplicated).
 
-    The package is installed editable (``pip install -e .``), so ``audit/`` and ``datasets/`` stay
-    side by side in the checkout and the files are read where they are written, without a copy.
+    Looked up in order:
+
+    1. ``datasets/`` beside the ``audit`` package: a checkout, and the editable install
+       (``pip install -e .``) that ``make`` does, read the files where they are written;
+    2. ``<sys.prefix>/share/social-credit-audit/datasets``: where a wheel installs them, when
+       ``pyproject.toml`` lists them under ``[tool.setuptools.data-files]``.
+
+    Returns the first folder that holds ``sesame.toml`` (else the first, for error messages).
     """
-    return Path(__file__).resolve().parents[2] / "datasets"
+    candidates = [
+        Path(__file__).resolve().parents[2] / "datasets",
+        Path(sys.prefix) / "share" / "social-credit-audit" / "datasets",
+    ]
+    for folder in candidates:
+        if (folder / "sesame.toml").is_file():
+            return folder
+    return candidates[0]
 
 
 def builtin_path(name: str) -> Path:
@@ -412,9 +426,12 @@ def load_spec(spec: str | Path | dict | Scenario) -> Scenario:
     if isinstance(spec, str) and spec in BUILTIN_SCENARIOS and not path.exists():
         path = builtin_path(spec)
     if not path.is_file():
+        hint = ""
+        if isinstance(spec, str) and spec in BUILTIN_SCENARIOS:
+            hint = f" (built-in scenarios are read from {datasets_dir()}, which lacks it)"
         raise SpecError(
             f"no scenario file at '{spec}'; expected a built-in name "
-            f"({', '.join(BUILTIN_SCENARIOS)}) or a path to a .toml file"
+            f"({', '.join(BUILTIN_SCENARIOS)}) or a path to a .toml file{hint}"
         )
     try:
         with path.open("rb") as fh:

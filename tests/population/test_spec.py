@@ -335,3 +335,17 @@ def test_several_problems_are_counted():
         d["nodes"]["age_band"]["shares"] = "y"
 
     assert "(and 1 more problem(s))" in str(spec_error(edit(change)))
+
+
+def test_builtin_scenarios_also_found_where_a_wheel_installs_them(tmp_path, monkeypatch):
+    # a non-editable install has no datasets/ beside the package, but data-files under sys.prefix
+    from audit.population import _spec
+
+    shared = tmp_path / "share" / "social-credit-audit" / "datasets"
+    shared.mkdir(parents=True)
+    (shared / "sesame.toml").write_bytes((DATASETS / "sesame.toml").read_bytes())
+    monkeypatch.setattr(_spec, "__file__", str(tmp_path / "site" / "audit" / "population" / "x.py"))
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    assert load_spec("sesame").source == str(shared / "sesame.toml")
+    with pytest.raises(SpecError, match=r"no scenario file at 'fair'.*built-in scenarios are read"):
+        load_spec("fair")
