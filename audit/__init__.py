@@ -5,12 +5,15 @@ cases (the audit) → report. This module only re-exports the public API.
 """
 
 from audit.exceptions import AuditError, InvalidInputError
+from audit.metrics import AuditResult, audit_decisions
 from audit.population import Population, load_population, make_population
 from audit.scoring import Scorer, SocialCreditScorer, as_scorer, check_scorer, load_scorer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuditResult",
+    "audit_decisions",
     "AuditError",
     "InvalidInputError",
     "Population",

@@ -110,6 +110,58 @@ def score_command(
     click.echo(f"wrote {out}: {n:,} people scored, {k:,} blacklisted ({k / max(n, 1):.2%})")
 
 
+# --- stage 3a: metrics (audit csv) ---------------------------------------------------------------
+
+
+@cli.command("csv")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--label", required=True, help="Column of the adverse label (defaulted).")
+@click.option("--decision", required=True, help="Column of the decision (blacklisted).")
+@click.option("--protected", required=True, help="Protected attribute columns, comma-separated.")
+@click.option("--positive", default="1", show_default=True, help="The adverse value in both.")
+@click.option("--score", help="Optional score column (higher = more trustworthy).")
+@click.option("--observed-label", help="Optional second label column (the recorded label).")
+@click.option(
+    "--missing", type=click.Choice(["error", "unknown"]), default="error", show_default=True
+)
+@click.option(
+    "--reference", multiple=True, metavar="ATTR=GROUP", help="Reference group; repeatable."
+)
+@click.option("--min-group-size", default=30, show_default=True, type=click.IntRange(min=0))
+@click.option("--min-impact-ratio", default=0.8, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--min-fpr-ratio", type=click.FloatRange(0, 1), help="Also judge FPR parity.")
+@click.option("--intersections", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--score-range", nargs=2, type=float, metavar="LOW HIGH")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--chunk-size", default=1_000_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def csv_command(path: str, protected: str, reference: tuple[str, ...], out: str, **kw) -> None:
+    """Audit a CSV or Parquet file of decisions; write OUT/audit.json and OUT/index.html.
+
+    Exit code 0 when no threshold is violated, 1 when one is, 2 on bad input (nothing written).
+    """
+    import warnings
+
+    from audit.metrics import audit_file, parse_reference, write_plain_report
+
+    kw["score_range"] = kw["score_range"] or None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = audit_file(
+            path,
+            protected=[p.strip() for p in protected.split(",") if p.strip()],
+            reference=parse_reference(reference),
+            **kw,
+        )
+    for w in caught:
+        click.echo(f"warning: {w.message}", err=True)
+    write_plain_report(result, out)
+    click.echo(result.summary())
+    click.echo(f"wrote {out}/audit.json and {out}/index.html")
+    sys.exit(EXIT_OK if result.passed else EXIT_VIOLATION)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

@@ -8,7 +8,8 @@ chunk at a time, ``audit_counts`` counts merged elsewhere. "Positive" is the adv
 
 from audit.metrics._counts import CELLS, GroupCounts, GroupTable, ScoreGrid, count_groups
 from audit.metrics._engine import SCHEMA_VERSION, audit_chunks, audit_counts, audit_decisions
-from audit.metrics._io import audit_file, read_chunks
+from audit.metrics._html import render_plain_html, write_plain_report
+from audit.metrics._io import audit_file, parse_reference, read_chunks
 from audit.metrics._named import (
     DISPARITY_FUNCTIONS,
     adverse_rate_difference,
@@ -44,8 +45,11 @@ __all__ = [
     "false_negative_rate_ratio",
     "impact_ratios",
     "load_schema",
+    "parse_reference",
     "read_chunks",
+    "render_plain_html",
     "validate_audit_json",
     "wrongful_blacklisting_rate_difference",
     "wrongful_blacklisting_rate_ratio",
+    "write_plain_report",
 ]

@@ -70,7 +70,9 @@ def add_extra_metrics(
             by_group = mf.by_group
             for key, row in by_group.iterrows():
                 group = " & ".join(key) if isinstance(key, tuple) else str(key)
-                entry = block[kind][name]["groups"][group]
+                entry = block[kind][name]["groups"].get(group)
+                if entry is None:  # MetricFrame lists empty level combinations too
+                    continue
                 entry["extra"] = {
                     m: None if entry["small"] else _scalar(m, row[m]) for m in metrics
                 }
