@@ -162,6 +162,120 @@ def csv_command(path: str, protected: str, reference: tuple[str, ...], out: str,
     sys.exit(EXIT_OK if result.passed else EXIT_VIOLATION)
 
 
+# --- stage 4: report (audit compare) -------------------------------------------------------------
+
+
+@cli.command("compare")
+@click.argument("first", metavar="A/audit.json", type=click.Path(dir_okay=False))
+@click.argument("second", metavar="B/audit.json", type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output directory.")
+def compare_command(first: str, second: str, out: str) -> None:
+    """Compare two audits: write OUT/index.html, OUT/compare.json and OUT/summary.md.
+
+    Flags a changed methodology (label, adverse value, minimum group size, criterion, schema,
+    protected attributes, reference groups): the numbers are then not like for like.
+    Exit code 0, or 2 when an input is not an audit.json (nothing written).
+    """
+    from audit.report import compare_audits, read_audit_json, write_comparison
+
+    a, b = read_audit_json(first), read_audit_json(second)
+    changed = [m["label"] for m in compare_audits(a, b)["methodology"] if m["changed"]]
+    path = write_comparison(a, b, out, labels=(first, second))
+    if changed:
+        click.echo(f"warning: methodology changed ({', '.join(changed)})", err=True)
+    click.echo(f"wrote {path}")
+
+
+# --- the main job: audit demo / audit run (audit.pipeline) ---------------------------------------
+
+
+def _print_outcome(outcome) -> None:
+    click.echo(outcome.headline())
+    total = sum(outcome.timings.values())
+    click.echo(
+        "time: "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())
+        + f"; total {total:.1f}s"
+    )
+
+
+@cli.command("demo")
+@click.option("--n", "n", default=1_000_000, show_default=True, type=click.IntRange(min=100))
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--spec", default="sesame", show_default=True, help="Built-in scenario or TOML path.")
+@click.option("--out", default="reports/demo", show_default=True, type=click.Path(file_okay=False))
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def demo_command(n: int, seed: int, spec: str, out: str, progress: bool) -> None:
+    """The main job: generate, train the stand-in scorer, score, audit, explain, report.
+
+    Exits 0 whenever the report was written (the demo exists to show a biased system); use
+    `audit run` for an exit code that reflects the verdict.
+    """
+    from audit.pipeline import run_synthetic
+
+    _print_outcome(run_synthetic(spec, n=n, seed=seed, out=out, progress=progress))
+
+
+@cli.command("run")
+@click.option("--spec", help="Scenario (built-in name or TOML path): a synthetic run.")
+@click.option("--n", "n", default=1_000_000, show_default=True, type=click.IntRange(min=100))
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option(
+    "--scorer", "scorer_path", type=click.Path(dir_okay=False), help="Your .skops scorer."
+)
+@click.option("--data", type=click.Path(dir_okay=False), help="Your people (.csv or .parquet).")
+@click.option("--label", help="With --data: column of the recorded adverse label.")
+@click.option("--protected", help="With --data: protected attribute columns, comma-separated.")
+@click.option("--positive", default="1", show_default=True, help="With --data: the adverse value.")
+@click.option("--threshold", type=float, help="With --scorer: blacklist below this score.")
+@click.option("--out", default="reports/run", show_default=True, type=click.Path(file_okay=False))
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def run_command(
+    spec, n, seed, scorer_path, data, label, protected, positive, threshold, out, progress
+):
+    """Audit a scenario (--spec), or your own scorer on your own data (--scorer --data --label
+    --protected). Exit 0 when no threshold is violated, 1 when one is, 2 on bad input."""
+    from audit.pipeline import run_on_data, run_synthetic
+
+    if spec and (scorer_path or data):
+        raise click.UsageError("Give either --spec, or --scorer with --data; not both.")
+    if spec:
+        outcome = run_synthetic(spec, n=n, seed=seed, out=out, progress=progress)
+    else:
+        needed = {
+            "--scorer": scorer_path,
+            "--data": data,
+            "--label": label,
+            "--protected": protected,
+        }
+        missing = [k for k, v in needed.items() if not v]
+        if missing:
+            raise click.UsageError(
+                f"Missing {', '.join(missing)} (or give --spec for a synthetic run)."
+            )
+        outcome = run_on_data(
+            scorer_path,
+            data,
+            label=label,
+            protected=[c.strip() for c in protected.split(",") if c.strip()],
+            positive=_parse_positive(positive),
+            threshold=threshold,
+            seed=seed,
+            out=out,
+            progress=progress,
+        )
+    _print_outcome(outcome)
+    sys.exit(EXIT_OK if outcome.result.passed else EXIT_VIOLATION)
+
+
+def _parse_positive(value: str):
+    """'1' → 1 where it is an integer; otherwise the string as given."""
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

@@ -1,0 +1,437 @@
+"""The main job: population → scorer → audit → explanations → case files → report.
+
+The only module that imports every stage. Each stage hands the next a plain value; this module just
+calls them in order, times them, shows one progress line per stage, and puts the sections into one
+``AuditResult``. It computes no statistics of its own and must not grow any.
+
+Two entry points:
+
+* ``run_synthetic`` — generate a scenario's population, train the stand-in scorer on the *observed*
+  records of a sample, score everyone, audit against truth and observed labels (``audit demo`` /
+  ``audit run --spec``);
+* ``run_on_data`` — a user's own scorer on their own people (``audit run --scorer --data``); no ground
+  truth, so the observed label is the label and case files say so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from audit.cases import build_case_files, select_cases
+from audit.exceptions import InvalidInputError, SchemaError
+from audit.explain import explain_scores
+from audit.metrics import AuditResult, audit_decisions
+from audit.population import Population, make_population
+from audit.report import write_report
+from audit.scoring import as_scorer, check_scorer, score_population, train_scorer
+
+__all__ = ["RunOutcome", "run_on_data", "run_synthetic"]
+
+STAGES_SYNTHETIC = ("population", "train", "score", "audit", "explain", "cases", "report")
+STAGES_DATA = ("check", "score", "audit", "explain", "cases", "report")
+
+
+@dataclass
+class RunOutcome:
+    """What a run produced: the result, where the report is, and how long each stage took (s)."""
+
+    result: AuditResult
+    report: Path
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def headline(self) -> str:
+        """The finding in people, for the terminal."""
+        d = self.result.to_dict()
+        overall = d.get("overall", {})
+        counts = overall.get("counts", {})
+        label = d.get("meta", {}).get("label", "label")
+        lines = [
+            f"{overall.get('n', 0):,} people audited; {counts.get('tp', 0) + counts.get('fp', 0):,} "
+            f"blacklisted, of whom {counts.get('fp', 0):,} wrongly (blacklisted although "
+            f"{label} was not adverse).",
+        ]
+        excess = _largest_excess(d.get("cases", {}))
+        if excess:
+            attr, group, people, ref = excess
+            lines.append(
+                f"Largest excess: {people:,.0f} people of {attr}={group} wrongly blacklisted beyond "
+                f"the rate of the reference group ({ref})."
+            )
+        violations = d.get("verdict", {}).get("violations", [])
+        if violations:
+            worst = min(violations, key=lambda v: v.get("value") or 0)
+            lines.append(
+                f"{len(violations)} threshold violation(s); worst: {worst.get('criterion')} "
+                f"{worst.get('attribute')}={worst.get('group')} at {worst.get('value'):.3f} "
+                f"(threshold {worst.get('threshold')})."
+            )
+        else:
+            lines.append("No threshold violated.")
+        lines.append(f"Report: {self.report}")
+        return "\n".join(lines)
+
+
+def _largest_excess(cases: dict) -> tuple[str, str, float, str] | None:
+    """(attribute, group, excess people, reference group) of the largest excess, if any."""
+    best = None
+    for attr, groups in (cases.get("groups") or {}).items():
+        for group, g in groups.items():
+            people = g.get("excess") or 0
+            if best is None or people > best[2]:
+                best = (attr, group, people, (cases.get("reference") or {}).get(attr, "?"))
+    return best if best and best[2] >= 0.5 else None
+
+
+class _Stages:
+    """One progress bar over the stages, and the time each took."""
+
+    def __init__(self, names: Sequence[str], progress: bool):
+        self.timings: dict[str, float] = {}
+        self.bar = tqdm(total=len(names), desc="audit", unit="stage", disable=not progress)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.bar.set_postfix_str(name)
+        start = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - start, 3)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def run_synthetic(
+    spec: str | Path = "sesame",
+    *,
+    n: int = 1_000_000,
+    seed: int = 0,
+    out: str | Path = "reports/demo",
+    train_size: int = 200_000,
+    per_group: int = 200,
+    cases_per_group: int = 20,
+    min_fpr_ratio: float | None = 0.8,
+    progress: bool = True,
+) -> RunOutcome:
+    """Generate a scenario, train and run the stand-in scorer, audit it and write the report.
+
+    Parameters
+    ----------
+    spec : str or path
+        A built-in scenario name (``"sesame"``, ``"fair"``) or a scenario TOML file.
+    n, seed : int
+        Population size and seed (same seed, same audit.json).
+    out : path
+        Report folder (``index.html``, ``audit.json``, ``summary.md``, ``cases.csv``).
+    train_size : int
+        People the scorer is trained on (a random sample; their observed records and labels only).
+    per_group, cases_per_group : int
+        People explained with SHAP per group; case files per group.
+    min_fpr_ratio : float or None
+        Besides the four-fifths rule on favourable rates, judge wrongful-blacklisting parity: the
+        lowest group FPR over the highest (fairlearn ``between_groups`` ratio) must reach this.
+    progress : bool
+        Progress bars on stderr.
+
+    Returns
+    -------
+    RunOutcome
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run = run_synthetic("sesame", n=5_000, out=tempfile.mkdtemp(), train_size=2_000,
+    ...                     per_group=20, progress=False)
+    >>> run.report.name
+    'index.html'
+    """
+    out = _check_out(out)
+    stages = _Stages(STAGES_SYNTHETIC, progress)
+    try:
+        with stages.stage("population"):
+            pop = make_population(spec, n=n, seed=seed, progress=progress)
+        with stages.stage("train"):
+            scorer = train_scorer(pop, sample=min(train_size, n), seed=seed)
+        with stages.stage("score"):
+            decisions = score_population(scorer, pop.frame, progress=progress)
+        people = _people(pop.frame, pop.protected, ["truth", "observed"], decisions)
+        source = f"synthetic:{pop.spec.name}"
+        with stages.stage("audit"):
+            result = audit_decisions(
+                people,
+                label="truth",
+                observed_label="observed",
+                decision="blacklisted",
+                score="score",
+                protected=pop.protected,
+                source=source,
+                seed=seed,
+                min_fpr_ratio=min_fpr_ratio,
+            )
+        result = _finish(
+            result,
+            stages,
+            scorer=scorer,
+            frame=pop.frame,
+            people=people,
+            protected=pop.protected,
+            label="truth",
+            population=pop,
+            per_group=per_group,
+            cases_per_group=cases_per_group,
+            seed=seed,
+            progress=progress,
+            extra_sections={
+                "population": _population_section(pop),
+                "scorer": _scorer_section(scorer, queried="score(X) on all people"),
+            },
+        )
+        with stages.stage("report"):
+            report = write_report(result, out)
+    finally:
+        stages.close()
+    return RunOutcome(result, report, stages.timings)
+
+
+def run_on_data(
+    scorer: Any,
+    data: pd.DataFrame | str | Path,
+    *,
+    label: str,
+    protected: Sequence[str],
+    positive: Any = 1,
+    out: str | Path = "reports/run",
+    threshold: float | None = None,
+    per_group: int = 200,
+    cases_per_group: int = 20,
+    min_fpr_ratio: float | None = 0.8,
+    seed: int = 0,
+    progress: bool = True,
+) -> RunOutcome:
+    """Audit a user's own scorer on their own people: score, audit, explain, case files, report.
+
+    Everything that can be checked is checked before any long work starts: the data has the label,
+    the protected columns and the scorer's features; the scorer passes ``check_scorer`` on a sample.
+
+    Parameters
+    ----------
+    scorer : Scorer, sklearn classifier, callable or path to a ``.skops`` file
+        Adapted with ``audit.scoring.as_scorer``.
+    data : pandas.DataFrame or path to a CSV / Parquet file
+        One row per person: the scorer's features, the recorded label and the protected columns.
+    label : str
+        The recorded adverse label (defaulted / violated). There is no ground truth here.
+    protected : list of str
+        Protected attribute columns.
+    positive : object
+        The label value meaning the adverse outcome.
+    threshold : float, optional
+        Blacklist threshold, if the scorer does not carry one.
+    """
+    out = _check_out(out)
+    frame = _read_people(data)
+    kwargs = {} if threshold is None else {"threshold": threshold}
+    scorer = as_scorer(scorer, **kwargs)
+    protected = list(protected)
+    _require(frame, [label, *protected, *scorer.feature_names])
+    frame = frame.reset_index(drop=True)
+    if "person_id" not in frame.columns:
+        frame = frame.assign(person_id=np.arange(len(frame), dtype=np.int64))
+    stages = _Stages(STAGES_DATA, progress)
+    try:
+        with stages.stage("check"):
+            sample = frame.sample(n=min(len(frame), 2_000), random_state=seed)
+            check_scorer(scorer, sample[scorer.feature_names])
+        with stages.stage("score"):
+            decisions = score_population(scorer, frame, progress=progress)
+        people = _people(frame, protected, [label], decisions)
+        people[label] = _adverse(people[label], positive, label)
+        with stages.stage("audit"):
+            result = audit_decisions(
+                people,
+                label=label,
+                decision="blacklisted",
+                score="score",
+                protected=protected,
+                positive=True,
+                source=str(data) if isinstance(data, str | Path) else "DataFrame",
+                seed=seed,
+                min_fpr_ratio=min_fpr_ratio,
+            )
+        result = _finish(
+            result,
+            stages,
+            scorer=scorer,
+            frame=frame,
+            people=people,
+            protected=protected,
+            label=label,
+            positive=True,
+            population=None,
+            per_group=per_group,
+            cases_per_group=cases_per_group,
+            seed=seed,
+            progress=progress,
+            extra_sections={"scorer": _scorer_section(scorer, queried="score(X) on all rows")},
+        )
+        with stages.stage("report"):
+            report = write_report(result, out)
+    finally:
+        stages.close()
+    return RunOutcome(result, report, stages.timings)
+
+
+def _finish(
+    result: AuditResult,
+    stages: _Stages,
+    *,
+    scorer: Any,
+    frame: pd.DataFrame,
+    people: pd.DataFrame,
+    protected: list[str],
+    label: str,
+    population: Population | None,
+    per_group: int,
+    cases_per_group: int,
+    seed: int,
+    progress: bool,
+    extra_sections: dict[str, Any],
+    positive: Any = 1,
+) -> AuditResult:
+    """Explain and build case files, against the reference groups the metrics chose."""
+    attributes = result.to_dict()["attributes"]
+    reference = {a: attributes[a]["reference"] for a in protected if attributes[a].get("reference")}
+    with stages.stage("explain"):
+        selection = select_cases(
+            people,
+            "blacklisted",
+            protected=protected,
+            reference=reference,
+            label=label,
+            positive=positive,
+            per_group=cases_per_group,
+            seed=seed,
+        )
+        explanation = explain_scores(
+            scorer,
+            frame,
+            protected=protected,
+            reference=reference,
+            per_group=per_group,
+            extra_rows=selection.rows,
+            scores=people["score"].to_numpy(),
+            seed=seed,
+            progress=progress,
+        )
+    with stages.stage("cases"):
+        files = build_case_files(
+            selection,
+            people.join(frame.drop(columns=people.columns, errors="ignore")),
+            scorer=scorer,
+            explanation=explanation,
+            population=population,
+            mechanism_info=population.mechanisms if population is not None else None,
+        )
+    result = result.with_section("explain", explanation.to_dict())
+    result = result.with_section("cases", files.to_dict(), tables={"cases": files.table})
+    for key, value in extra_sections.items():
+        result = result.with_section(key, value)
+    return result
+
+
+def _people(
+    frame: pd.DataFrame, protected: list[str], labels: list[str], decisions: pd.DataFrame
+) -> pd.DataFrame:
+    """The audit's table: protected columns, labels, traces, score and decision — nothing else."""
+    traces = [c for c in frame.columns if c.startswith("trace_")]
+    people = frame[["person_id", *protected, *labels, *traces]].copy()
+    people["score"] = decisions["score"].to_numpy()
+    people["blacklisted"] = decisions["blacklisted"].to_numpy()
+    return people
+
+
+def _population_section(pop: Population) -> dict:
+    return {
+        "scenario": pop.spec.name,
+        "seed": pop.seed,
+        "n": len(pop.frame),
+        "features": list(pop.features),
+        "reference": dict(pop.reference),
+        "mechanisms": pop.mechanisms,
+        "base_rate_truth": float(pop.frame["truth"].mean()),
+        "base_rate_observed": float(pop.frame["observed"].mean()),
+    }
+
+
+def _scorer_section(scorer: Any, *, queried: str) -> dict:
+    section: dict[str, Any] = {
+        "kind": type(scorer).__name__,
+        "threshold": float(scorer.threshold),
+        "features": list(scorer.feature_names),
+        "queried": queried,
+    }
+    describe: Callable[[], dict] | None = getattr(scorer, "describe", None)
+    if callable(describe):
+        section.update(describe())
+    return section
+
+
+def _check_out(out: str | Path) -> Path:
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(f"The output folder '{out}' exists and is not a folder.")
+    return out
+
+
+def _read_people(data: pd.DataFrame | str | Path) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    path = Path(data)
+    if not path.is_file():
+        raise InvalidInputError(f"Data file '{path}' does not exist.")
+    try:
+        if path.suffix.lower() in {".parquet", ".pq"}:
+            return pd.read_parquet(path)
+        if path.suffix.lower() == ".csv":
+            return pd.read_csv(path)
+    except (ValueError, OSError) as e:
+        raise InvalidInputError(f"Could not read data file '{path}': {e}") from e
+    raise InvalidInputError(
+        f"Data file '{path}' must be .csv or .parquet; got {path.suffix or 'no suffix'!r}."
+    )
+
+
+def _adverse(values: pd.Series, positive: Any, label: str) -> pd.Series:
+    """The label as bool (True = adverse); the positive value must occur as given, never guessed."""
+    if values.isna().any():
+        raise SchemaError(f"Label column '{label}' has {int(values.isna().sum())} missing values.")
+    kinds = pd.unique(values)
+    if positive not in set(kinds.tolist()):
+        raise SchemaError(
+            f"Label column '{label}' never takes the adverse value {positive!r}; "
+            f"its values are {sorted(map(repr, kinds.tolist()))[:10]}. Pass --positive."
+        )
+    if len(kinds) > 2:
+        raise SchemaError(
+            f"Label column '{label}' must hold {positive!r} and one other value; "
+            f"got {len(kinds)} distinct values: {sorted(map(repr, kinds.tolist()))[:10]}."
+        )
+    return values == positive
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"The data lacks column(s) {missing}, needed as label, protected attribute or scorer "
+            f"feature. Columns present: {list(frame.columns)[:30]}."
+        )
