@@ -23,6 +23,7 @@ from audit.metrics._named import (
 from audit.metrics._rates import METRICS, RateMetric
 from audit.metrics._result import AuditResult
 from audit.metrics._schema import load_schema, validate_audit_json
+from audit.metrics._scores import threshold_sweep
 
 __all__ = [
     "CELLS",
@@ -48,6 +49,7 @@ __all__ = [
     "parse_reference",
     "read_chunks",
     "render_plain_html",
+    "threshold_sweep",
     "validate_audit_json",
     "wrongful_blacklisting_rate_difference",
     "wrongful_blacklisting_rate_ratio",

@@ -13,9 +13,15 @@ when ``score >= t``.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
-__all__ = ["auc_from_histograms", "band_counts", "sweep_cells"]
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from audit.metrics._counts import GroupCounts
+
+__all__ = ["auc_from_histograms", "band_counts", "sweep_cells", "threshold_sweep"]
 
 
 def auc_from_histograms(hist: np.ndarray, *, low_is_adverse: bool = True) -> np.ndarray:
@@ -85,3 +91,71 @@ def band_counts(hist: np.ndarray, band_every: int) -> np.ndarray:
     if pad:
         hist = np.concatenate([hist, np.zeros((*hist.shape[:-1], pad), hist.dtype)], axis=-1)
     return hist.reshape(*hist.shape[:-1], bands, band_every).sum(axis=-1)
+
+
+def threshold_sweep(
+    counts: GroupCounts,
+    grouping: str | None = None,
+    *,
+    every: int = 1,
+    low_score_is_adverse: bool = True,
+) -> pd.DataFrame:
+    """Every metric of every group at every threshold of the score grid, from the histograms.
+
+    ``audit.json`` keeps a coarse sweep of a few metrics; this is the full one, computed from
+    :class:`GroupCounts` without another pass over the data.
+
+    Parameters
+    ----------
+    counts : GroupCounts
+        Counted with a score.
+    grouping : str, optional
+        ``"ethnicity"`` or ``"ethnicity & sex"``; default the first protected attribute.
+    every : int, default 1
+        Use every ``every``-th bin edge as a threshold (1: all of them).
+    low_score_is_adverse : bool, default True
+        Blacklisted when ``score < threshold`` (else ``score >= threshold``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (group, threshold): ``group``, ``threshold``, the cells ``tn, fp, fn, tp``
+        and every metric of ``METRICS`` (NaN where undefined).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from audit.metrics import count_groups
+    >>> df = pd.DataFrame({"y": [1, 0, 0, 1], "d": [1, 0, 0, 0], "g": ["a"] * 4,
+    ...                    "s": [400.0, 700.0, 500.0, 600.0]})
+    >>> c = count_groups(df, label="y", decision="d", protected="g", score="s")
+    >>> sw = threshold_sweep(c, "g")
+    >>> sw.loc[sw.threshold == 550, ["tp", "fp", "fpr"]].iloc[0].tolist()
+    [1.0, 1.0, 0.5]
+    """
+    from audit.exceptions import InvalidInputError
+    from audit.metrics._rates import rates
+
+    grouping = grouping or counts.protected[0]
+    if grouping not in counts.tables:
+        raise InvalidInputError(
+            f"No grouping {grouping!r} in these counts; they hold {list(counts.tables)}."
+        )
+    table = counts.tables[grouping]
+    if table.hist is None or counts.grid is None:
+        raise InvalidInputError("These counts hold no score histograms; count with score=...")
+    at = np.arange(0, counts.grid.bins + 1, every)
+    cells = sweep_cells(table.hist, at, low_is_adverse=low_score_is_adverse)
+    g, k = cells.shape[:2]
+    frame = pd.DataFrame(
+        {
+            "group": np.repeat(table.group_names, k),
+            "threshold": np.tile(counts.grid.edges()[at], g),
+        }
+    )
+    flat = cells.reshape(g * k, 4)
+    for i, name in enumerate(("tn", "fp", "fn", "tp")):
+        frame[name] = flat[:, i]
+    for name, values in rates(flat).items():
+        frame[name] = values
+    return frame

@@ -87,3 +87,19 @@ def test_score_grid_choice():
     assert (g.low, g.high, g.bins) == (-3.0, 12.0, 600)
     idx, outside = ScoreGrid.social_credit().bin_index(np.array([350.0, 350.99, 949.5, 950.0, 951]))
     assert idx.tolist() == [0, 0, 599, 599, 599] and outside == 1
+
+
+def test_full_threshold_sweep_has_every_metric_at_every_threshold(scored):
+    from audit.metrics import METRICS, threshold_sweep
+
+    counts = count_groups(scored, label="y", decision="d", protected=["g"], score="s")
+    sweep = threshold_sweep(counts, "g")
+    assert len(sweep) == 3 * 601 and set(METRICS) <= set(sweep.columns)
+    part = scored[scored.g == "c"]
+    for t in (350.0, 487.0, 560.0, 951.0 - 1):
+        row = sweep[(sweep.group == "c") & (sweep.threshold == t)].iloc[0]
+        flagged = part.s < t
+        assert (
+            row.fp == (flagged & (part.y == 0)).sum() and row.tp == (flagged & (part.y == 1)).sum()
+        )
+        assert row.adverse_rate == pytest.approx(flagged.mean(), abs=1e-12)
