@@ -11,16 +11,19 @@ The scale is the scorecard "points to double the odds" scale::
            = offset + factor · ln(good:bad odds)
 
 then clipped to [SCORE_MIN, SCORE_MAX] = [350, 950]. Higher = more trustworthy. With the defaults
-(base_score 650 at good:bad odds 20:1, pdo 40):
+(base_score 700 at good:bad odds 20:1, pdo 40):
 
-=====================  ===============  ===========
-probability of default  good:bad odds    score
-=====================  ===============  ===========
-1/21 ≈ 4.76 %            20 : 1          650 (anchor)
-1/41 ≈ 2.44 %            40 : 1          690 (anchor + pdo)
-1/11 ≈ 9.09 %            10 : 1          610 (anchor − pdo)
-1/2                       1 : 1          ≈ 477.1
-=====================  ===============  ===========
+======================  ==============  ====================================
+probability of default  good:bad odds   score
+======================  ==============  ====================================
+≤ 0.066 %               ≥ 1522 : 1      950 (the ceiling)
+1/41 ≈ 2.44 %           40 : 1          740 (anchor + pdo)
+1/21 ≈ 4.76 %           20 : 1          700 (anchor)
+1/11 ≈ 9.09 %           10 : 1          660 (anchor − pdo)
+1/2 = 50 %              1 : 1           ≈ 527.12 (the offset)
+8/13 ≈ 61.5 %           5 : 8           500 (default blacklist threshold)
+≥ 95.6 %                ≤ 0.0465 : 1    350 (the floor)
+======================  ==============  ====================================
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ SCORE_MIN = 350.0
 """Lowest possible score (the floor; also what the court-list rule forces)."""
 SCORE_MAX = 950.0
 """Highest possible score."""
-BASE_SCORE = 650.0
+BASE_SCORE = 700.0
 """Score given at the anchor odds ``BASE_ODDS``."""
 BASE_ODDS = 20.0
 """Anchor good:bad odds (20:1, a probability of default of 1/21 ≈ 4.76 %)."""
@@ -116,9 +119,9 @@ def scale_constants(
 
     Examples
     --------
-    >>> offset, factor = scale_constants(650, 20, 40)
+    >>> offset, factor = scale_constants(700, 20, 40)
     >>> round(factor, 4), round(offset, 4)
-    (57.7078, 477.1229)
+    (57.7078, 527.1229)
     """
     base_score, base_odds, pdo = check_scale(base_score, base_odds, pdo)
     factor = pdo / math.log(2.0)
@@ -154,7 +157,7 @@ def proba_to_score(
     Examples
     --------
     >>> proba_to_score([1 / 21, 1 / 41, 1 / 11]).round(6).tolist()
-    [650.0, 690.0, 610.0]
+    [700.0, 740.0, 660.0]
     """
     offset, factor = scale_constants(base_score, base_odds, pdo)
     p = np.asarray(proba, dtype=np.float64)

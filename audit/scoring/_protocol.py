@@ -155,7 +155,7 @@ def as_scorer(
           (``feature_names`` required);
         - a ``str`` or ``os.PathLike``: ``audit.load_scorer(obj)``.
     threshold : float or None
-        Blacklist threshold for a classifier or callable (default 550). Not allowed with an
+        Blacklist threshold for a classifier or callable (default 500). Not allowed with an
         existing Scorer, whose threshold is its own.
     feature_names : list of str or None
         Columns the classifier or callable reads (classifier default: its ``feature_names_in_``).

@@ -50,10 +50,12 @@ __all__ = [
     "SocialCreditScorer",
 ]
 
-DEFAULT_THRESHOLD = 550.0
-"""Blacklist threshold used when neither the caller nor the scenario gives one (score < 550).
+DEFAULT_THRESHOLD = 500.0
+"""Blacklist threshold used when neither the caller nor the scenario gives one (score < 500).
 
-A score of 550 is a probability of default of ≈ 15.3 % before rules (good:bad odds ≈ 5.5:1).
+A score of 500 is a probability of default of 8/13 ≈ 61.5 % before rules (good:bad odds 5:8), so
+the model alone blacklists only people it rates more likely to default than not; the rules add the
+court-listed (forced to 350) and, on ``sesame``, most people flagged for critical posts (−200).
 On ``sesame`` (seed 0, 1M people, scorer trained on 200k) this blacklists a few percent of people;
 the exact share is recorded in ``benchmarks/RESULTS.md``.
 """
@@ -103,7 +105,7 @@ class SocialCreditScorer(BaseEstimator):
     features : list of str or None, default None
         Model features. ``None``: every numeric or bool column of ``X`` that is not protected and
         not reserved (``person_id``, ``truth``, ``observed``, ``latent_*``, ``trace_*``).
-    threshold : float, default 550
+    threshold : float, default 500
         Blacklist threshold in [350, 950]: ``decide(X) = score(X) < threshold``.
     rules : list of mappings or None
         Rules applied after the points mapping, in order, before clipping, e.g.
@@ -111,11 +113,11 @@ class SocialCreditScorer(BaseEstimator):
         {"name": "court", "when": "court_listed", "set": 350}]``. ``when`` is a 0/1 column or one
         comparison such as ``"missed_repayments >= 3"``. Rule columns must be in ``X`` when scoring,
         even if they are not model features.
-    base_score, base_odds, pdo : float, default 650, 20, 40
+    base_score, base_odds, pdo : float, default 700, 20, 40
         The points scale: good:bad odds ``base_odds`` score ``base_score``; ``pdo`` points double
         the odds. ``score = offset − factor · ln(p / (1 − p))`` with ``factor = pdo / ln 2`` and
         ``offset = base_score − factor · ln(base_odds)``, clipped to [350, 950]. Anchor points:
-        p = 1/21 → 650, p = 1/41 → 690, p = 1/11 → 610, p = 1/2 → 477.12.
+        p = 1/21 → 700, p = 1/41 → 740, p = 1/11 → 660, p = 1/2 → 527.12.
     random_state : int or None, default 0
         Seed of the default estimator (ignored when ``estimator`` is given).
 

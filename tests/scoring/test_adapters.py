@@ -35,7 +35,7 @@ def test_fitted_classifier_uses_the_same_points_scale(frame):
     assert isinstance(scorer, SocialCreditScorer) and isinstance(scorer, Scorer)
     assert scorer.feature_names == FEATURES and scorer.threshold == 600
     p = clf.predict_proba(frame[FEATURES])[:, 1].astype(np.float64)
-    expected = np.clip(650 + 40 * np.log2((1 - p) / p / 20), 350, 950)
+    expected = np.clip(700 + 40 * np.log2((1 - p) / p / 20), 350, 950)
     np.testing.assert_allclose(scorer.score(frame), expected, atol=1e-9)
     np.testing.assert_array_equal(scorer.decide(frame), expected < 600)
     check_scorer(scorer, frame)

@@ -12,20 +12,21 @@ from audit.scoring import BASE_ODDS, BASE_SCORE, PDO, proba_to_score, scale_cons
 
 
 def test_default_constants_are_the_documented_ones():
-    assert (BASE_SCORE, BASE_ODDS, PDO) == (650.0, 20.0, 40.0)
+    assert (BASE_SCORE, BASE_ODDS, PDO) == (700.0, 20.0, 40.0)
 
 
-# Hand-computed from the definition "odds 20:1 score 650, +40 points per doubling of the odds":
-# p = 1/(1+odds); score = 650 + 40 * log2(odds / 20).
+# Hand-computed from the definition "odds 20:1 score 700, +40 points per doubling of the odds":
+# p = 1/(1+odds); score = 700 + 40 * log2(odds / 20).
 @pytest.mark.parametrize(
     ("proba", "expected"),
     [
-        (1 / 21, 650.0),  # odds 20:1, the anchor
-        (1 / 41, 690.0),  # odds 40:1, one doubling
-        (1 / 81, 730.0),  # odds 80:1, two doublings
-        (1 / 11, 610.0),  # odds 10:1, one halving
-        (1 / 6, 570.0),  # odds 5:1, two halvings
-        (1 / 2, 650.0 - 40.0 * 4.321928094887362),  # odds 1:1: 650 - 40 log2(20) = 477.1229
+        (1 / 21, 700.0),  # odds 20:1, the anchor
+        (1 / 41, 740.0),  # odds 40:1, one doubling
+        (1 / 81, 780.0),  # odds 80:1, two doublings
+        (1 / 11, 660.0),  # odds 10:1, one halving
+        (1 / 6, 620.0),  # odds 5:1, two halvings
+        (1 / 2, 700.0 - 40.0 * 4.321928094887362),  # odds 1:1: 700 - 40 log2(20) = 527.1229
+        (8 / 13, 500.0),  # odds 5:8 = 20 / 32: five halvings, the default threshold
     ],
 )
 def test_documented_anchor_points(proba, expected):
@@ -39,9 +40,18 @@ def test_classic_scorecard_anchor():
 
 
 def test_offset_and_factor():
-    offset, factor = scale_constants(650, 20, 40)
+    offset, factor = scale_constants(700, 20, 40)
     assert factor == pytest.approx(40 / math.log(2))
-    assert offset == pytest.approx(650 - 40 / math.log(2) * math.log(20))
+    assert offset == pytest.approx(700 - 40 / math.log(2) * math.log(20))
+
+
+def test_floor_and_ceiling_of_the_documented_table():
+    # 350 = 700 - 8.75 doublings: odds 20 / 2**8.75; 950 = 700 + 6.25 doublings: odds 20 * 2**6.25.
+    floor_odds, ceiling_odds = 20 / 2**8.75, 20 * 2**6.25
+    assert 1 / (1 + floor_odds) == pytest.approx(0.9556, abs=5e-5)
+    assert 1 / (1 + ceiling_odds) == pytest.approx(0.00066, abs=5e-6)
+    s = proba_to_score([1 / (1 + floor_odds), 1 / (1 + ceiling_odds)], clip=False)
+    np.testing.assert_allclose(s, [350.0, 950.0], atol=1e-9)
 
 
 def test_bounds_and_extremes():

@@ -50,13 +50,13 @@ def test_scores_are_float_bounded_and_decide_is_threshold(frame, fitted):
 
 
 def test_score_follows_the_scale_of_the_estimators_probability(frame):
-    # Oracle: scikit-learn's own predict_proba, mapped by the definition 650 + 40 log2(odds / 20).
+    # Oracle: scikit-learn's own predict_proba, mapped by the definition 700 + 40 log2(odds / 20).
     features = ["missed_repayments", "gaming_hours"]
     scorer = SocialCreditScorer(LogisticRegression(), features=features)
     scorer.fit(frame, frame["observed"])
     p = scorer.estimator_.predict_proba(frame[features])[:, 1].astype(np.float64)
     assert (p > 0.9).any()  # some scores hit the floor
-    expected = np.clip(650 + 40 * np.log2((1 - p) / p / 20), 350, 950)
+    expected = np.clip(700 + 40 * np.log2((1 - p) / p / 20), 350, 950)
     np.testing.assert_allclose(scorer.score(frame), expected, rtol=0, atol=1e-9)
 
 
