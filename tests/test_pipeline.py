@@ -1,0 +1,160 @@
+"""The main job end to end: a small synthetic run, a user's own scorer on their own data, the CLI.
+
+Small n keeps this fast; the numbers themselves are pinned in the stage tests. Here we check that the
+stages fit together: the report folder is complete, audit.json validates against the shipped schema
+and agrees with the population it came from, and bad input fails before any work with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from audit.exceptions import SchemaError
+from audit.metrics import validate_audit_json
+from audit.pipeline import run_on_data, run_synthetic
+from audit.population import make_population
+from audit.scoring import as_scorer
+
+SMALL = {"n": 4_000, "train_size": 2_000, "per_group": 10, "cases_per_group": 3, "progress": False}
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    return run_synthetic("sesame", seed=3, out=out, **SMALL), out
+
+
+def test_synthetic_run_writes_a_complete_report(synthetic):
+    run, out = synthetic
+    assert sorted(p.name for p in out.iterdir()) == [
+        "audit.json",
+        "cases.csv",
+        "index.html",
+        "summary.md",
+    ]
+    doc = json.loads((out / "audit.json").read_text())
+    validate_audit_json(doc)
+    assert doc == json.loads(json.dumps(run.result.to_dict()))
+    for section in ("attributes", "observed", "explain", "cases", "population", "scorer"):
+        assert doc[section], section
+    assert set(run.timings) == {
+        "population",
+        "train",
+        "score",
+        "audit",
+        "explain",
+        "cases",
+        "report",
+    }
+
+
+def test_synthetic_counts_agree_with_the_population(synthetic):
+    """Independent recount from the regenerated population: n, base rates, wrongful blacklistings."""
+    run, _ = synthetic
+    doc = run.result.to_dict()
+    pop = make_population("sesame", n=SMALL["n"], seed=3)
+    assert doc["meta"]["n"] == len(pop.frame) == doc["population"]["n"]
+    assert doc["population"]["base_rate_truth"] == pytest.approx(pop.frame["truth"].mean())
+    han = doc["attributes"]["ethnicity"]["groups"]["Han"]
+    assert han["n"] == int((pop.frame["ethnicity"] == "Han").sum())
+    assert han["base_rate"] == pytest.approx(
+        pop.frame.loc[pop.frame.ethnicity == "Han", "truth"].mean()
+    )
+    # wrongful blacklistings counted by the metrics stage == those counted by the cases stage
+    assert doc["overall"]["counts"]["fp"] == doc["cases"]["n_wrongful"]
+    cases = pd.read_csv(synthetic[1] / "cases.csv")
+    assert len(cases) == doc["cases"]["n_case_files"]
+    assert (cases["score"] < cases["threshold"]).all()
+
+
+def test_same_seed_same_audit_json(synthetic, tmp_path):
+    run, out = synthetic
+    again = run_synthetic("sesame", seed=3, out=tmp_path, **SMALL)
+    assert (tmp_path / "audit.json").read_bytes() == (out / "audit.json").read_bytes()
+    assert again.headline().splitlines()[0] == run.headline().splitlines()[0]
+
+
+@pytest.fixture
+def user_data(tmp_path):
+    """A user's own people, label coded as strings, and their own sklearn model saved as skops."""
+    rng = np.random.default_rng(0)
+    n = 3_000
+    frame = pd.DataFrame(
+        {
+            "income": rng.normal(size=n),
+            "debts": rng.poisson(1.0, size=n).astype(float),
+            "gender": rng.choice(["f", "m"], size=n),
+            "district": rng.choice(["north", "south", "west"], size=n),
+        }
+    )
+    logit = -2 + 1.2 * frame["debts"] - 0.8 * frame["income"] + 0.5 * (frame["district"] == "west")
+    frame["defaulted"] = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    model = LogisticRegression().fit(frame[["income", "debts"]], frame["defaulted"] == "yes")
+    path = tmp_path / "model.skops"
+    as_scorer(model, threshold=600).save(path)
+    data = tmp_path / "people.csv"
+    frame.to_csv(data, index=False)
+    return frame, path, data
+
+
+def test_run_on_users_model_and_data(user_data, tmp_path):
+    frame, model, data = user_data
+    out = tmp_path / "report"
+    run = run_on_data(
+        str(model),
+        data,
+        label="defaulted",
+        positive="yes",
+        protected=["gender", "district"],
+        out=out,
+        per_group=10,
+        cases_per_group=3,
+        progress=False,
+    )
+    doc = json.loads((out / "audit.json").read_text())
+    validate_audit_json(doc)
+    assert doc["cases"]["label_kind"] == "observed"
+    assert "population" not in doc
+    assert doc["overall"]["n"] == len(frame)
+    assert doc["overall"]["base_rate"] == pytest.approx((frame["defaulted"] == "yes").mean())
+    assert run.report == out / "index.html"
+
+
+def test_run_on_data_refuses_a_positive_value_that_never_occurs(user_data, tmp_path):
+    _, model, data = user_data
+    with pytest.raises(SchemaError, match="never takes the adverse value 1"):
+        run_on_data(str(model), data, label="defaulted", protected=["gender"], out=tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
+def _cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "audit", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_cli_demo_exits_0_and_prints_headline(tmp_path):
+    out = tmp_path / "demo"
+    proc = _cli("demo", "--n", "3000", "--seed", "1", "--out", str(out), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert "people audited" in proc.stdout
+    assert (out / "index.html").is_file()
+
+
+def test_cli_run_missing_column_exits_2_and_writes_nothing(user_data, tmp_path):
+    _, model, data = user_data
+    out = tmp_path / "r"
+    proc = _cli(
+        "run", "--scorer", str(model), "--data", str(data), "--label", "defaulted",
+        "--positive", "yes", "--protected", "gender,religion", "--out", str(out), "--no-progress",
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "religion" in proc.stderr
+    assert not out.exists()
