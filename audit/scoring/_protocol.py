@@ -26,8 +26,19 @@ __all__ = ["CallableScorer", "Scorer", "as_scorer", "is_scorer"]
 _MEMBERS = ("score", "decide", "feature_names", "threshold")
 
 
+class _ScorerMeta(type(Protocol)):
+    """``isinstance(obj, Scorer)`` looks members up statically: no property runs, so an unfitted
+    scorer whose ``feature_names`` raises ``NotFittedError`` is still recognised (on Python 3.11
+    the default check calls ``hasattr``, which runs properties)."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        if cls.__name__ == "Scorer" and cls.__module__ == __name__:
+            return is_scorer(obj)
+        return super().__instancecheck__(obj)
+
+
 @runtime_checkable
-class Scorer(Protocol):
+class Scorer(Protocol, metaclass=_ScorerMeta):
     """What the audit needs from a scorer: query access only.
 
     ``score(X)``

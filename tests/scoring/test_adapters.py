@@ -27,6 +27,12 @@ def test_existing_scorer_is_returned_unchanged(fitted):
         as_scorer(fitted, threshold=600)
 
 
+def test_isinstance_does_not_run_properties():
+    assert isinstance(SocialCreditScorer(), Scorer)  # unfitted: feature_names would raise
+    assert not isinstance(LogisticRegression(), Scorer)  # has score, lacks decide
+    assert not isinstance(42, Scorer)
+
+
 def test_fitted_classifier_uses_the_same_points_scale(frame):
     clf = make_pipeline(StandardScaler(), LogisticRegression()).fit(
         frame[FEATURES], frame["observed"]
