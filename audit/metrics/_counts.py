@@ -101,9 +101,13 @@ class ScoreGrid:
     def bin_index(self, scores: np.ndarray) -> tuple[np.ndarray, int]:
         """Bin of each score, and how many scores fell outside the grid (put in the end bins)."""
         scale = self.bins / (self.high - self.low)
-        raw = np.floor((scores - self.low) * scale)
+        idx = ((scores - self.low) * scale).astype(np.intp)  # truncation = floor when >= 0
+        lo, hi = scores.min(), scores.max()
+        if lo >= self.low and hi <= self.high:  # the usual case: only the top edge to fold in
+            np.minimum(idx, self.bins - 1, out=idx)
+            return idx, 0
         outside = int(np.count_nonzero((scores < self.low) | (scores > self.high)))
-        return np.clip(raw, 0, self.bins - 1).astype(np.intp), outside
+        return np.clip(idx, 0, self.bins - 1, out=idx), outside
 
     def to_dict(self) -> dict:
         return {

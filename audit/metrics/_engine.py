@@ -131,20 +131,36 @@ class _Options:
 # --- chunk accumulation and the data hash ----------------------------------------------------------
 
 
+def _first_appearance(codes: np.ndarray, wanted: set[int]) -> list[int]:
+    """The codes in ``wanted`` in order of first appearance (scanning growing prefixes)."""
+    order: list[int] = []
+    start, size = 0, 1024
+    while wanted and start < len(codes):
+        for c in pd.unique(codes[start : start + size]):
+            if int(c) in wanted:
+                order.append(int(c))
+                wanted.discard(int(c))
+        start, size = start + size, size * 16
+    return order
+
+
 class _DataHash:
     """SHA-256 of the audited values, the same whatever the chunk size, file format or dtype.
 
-    Each column is hashed on its own stream in row order, in a canonical form: label, decision and
-    observed label as one byte per row (1 = adverse), the score as little-endian float64, each
-    protected attribute as little-endian int32 codes numbered in order of first appearance in the
-    data. The digest is the SHA-256 of a JSON document holding these per-column digests and the
-    group labels in first-appearance order. It changes when any audited value or the row order
-    changes, not when column names, chunking or storage change.
+    Values are hashed in row order on one stream per column group, in a canonical form: label,
+    decision and observed label packed into one byte per row (bit 0 label, bit 1 decision, bit 2
+    observed label; 1 = adverse), the score as little-endian float64, each protected attribute as
+    little-endian uint16 codes numbered in order of first appearance in the data. The digest is
+    the SHA-256 of a JSON document holding these stream digests and the group labels in order of
+    first appearance. It changes when any audited value or the row order changes, not when column
+    names, chunking, dtypes or storage format change.
     """
+
+    MAX_GROUPS = 65_535
 
     def __init__(self, roles: Roles):
         self.roles = roles
-        self.streams = {role: hashlib.sha256() for role in roles.binary()}
+        self.streams = {"binary": hashlib.sha256()}
         if roles.score is not None:
             self.streams["score"] = hashlib.sha256()
         self.seen: dict[str, dict[str, int]] = {}
@@ -153,20 +169,29 @@ class _DataHash:
             self.seen[attr] = {}
 
     def update(self, enc: EncodedChunk) -> None:
-        for role, arr in enc.binary.items():
-            self.streams[role].update(np.ascontiguousarray(arr, dtype=np.uint8).tobytes())
+        packed = enc.binary["label"] | (enc.binary["decision"] << np.uint8(1))
+        if "observed_label" in enc.binary:
+            packed |= enc.binary["observed_label"] << np.uint8(2)
+        self.streams["binary"].update(memoryview(np.ascontiguousarray(packed, dtype=np.uint8)))
         if enc.score is not None:
-            self.streams["score"].update(np.ascontiguousarray(enc.score, dtype="<f8").tobytes())
+            score = np.ascontiguousarray(enc.score, dtype="<f8")
+            self.streams["score"].update(memoryview(score).cast("B"))
         for attr in self.roles.protected:
             codes, labels, seen = enc.codes[attr], enc.labels[attr], self.seen[attr]
-            present = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
-            new = [int(c) for c in present if labels[c] not in seen]
-            if new:  # number newly seen groups in order of first appearance
-                first = {c: int(np.argmax(codes == c)) for c in new}
-                for c in sorted(new, key=first.__getitem__):
+            new = [c for c, lab in enumerate(labels) if lab not in seen]
+            if new:  # those present in this chunk are numbered in order of first appearance
+                present = np.bincount(codes, minlength=len(labels)) > 0
+                new = [c for c in new if present[c]]
+                for c in _first_appearance(codes, set(new)):
                     seen[labels[c]] = len(seen)
-            lookup = np.array([seen.get(lab, -1) for lab in labels], dtype="<i4")
-            self.streams[f"protected:{attr}"].update(lookup[codes].tobytes())
+                if len(seen) > self.MAX_GROUPS:
+                    raise SchemaError(
+                        f"Column {attr!r} has more than {self.MAX_GROUPS:,} distinct values; a "
+                        "protected attribute is a small set of groups (is it an identifier?)."
+                    )
+            lookup = np.array([seen.get(lab, 0) for lab in labels], dtype="<u2")
+            stream = self.streams[f"protected:{attr}"]
+            stream.update(memoryview(np.take(lookup, codes)).cast("B"))
 
     def hexdigest(self) -> str:
         doc = {
@@ -705,7 +730,7 @@ def _build(
             f"{opts.min_group_size}; their rates are reported as null: {shown}"
             + (f", ... ({more} more)" if more > 0 else ""),
             SmallGroupWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
     out = {
         "schema_version": SCHEMA_VERSION,
@@ -949,8 +974,9 @@ def audit_decisions(
         group and, per attribute, a score histogram, calibration by score band and a threshold
         sweep.
     reference : mapping of str to str, optional
-        Reference group per attribute, e.g. ``{"ethnicity": "Han"}``; an intersection takes the
-        combination of its attributes' references, or a key such as ``"ethnicity & sex"``. By
+        Reference group per attribute, e.g. ``{"ethnicity": "Han"}``. An intersection takes a key
+        such as ``"ethnicity & sex": "Han & male"``, else the combination of its attributes'
+        references when that group exists and is not small, else the most favoured group. By
         default the most favoured group (highest favourable rate among groups of at least
         ``min_group_size``, ``"unknown"`` excluded), as the EEOC and NYC LL144 define it.
     min_group_size : int, default 30

@@ -87,7 +87,7 @@ def _defined(metric: str, cells: dict) -> bool:
 
 
 @FAST
-@given(decision_tables())
+@given(decision_tables(max_groups=30, max_size=25))
 def test_group_metrics_equal_metricframe(frame):
     assume(frame["y"].any() or frame["d"].any())
     ours = _ours(frame, intersections=1)
