@@ -18,6 +18,7 @@ import math
 import platform
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +35,7 @@ from audit.metrics._counts import (
     groupings,
 )
 from audit.metrics._inputs import UNKNOWN, EncodedChunk, Roles, as_frame, encode_chunk, make_roles
-from audit.metrics._rates import METRICS, aggregate, rates
+from audit.metrics._rates import METRICS, aggregate, rate_matrix, rates
 from audit.metrics._result import AuditResult, json_ready
 from audit.metrics._scores import auc_from_histograms, band_counts, sweep_cells
 from audit.metrics._stats import (
@@ -202,7 +203,12 @@ class _DataHash:
 
 
 class _Accumulator:
-    """Encodes, checks, counts and hashes chunks one after another."""
+    """Encodes, checks, counts and hashes chunks one after another.
+
+    The data hash of a chunk runs on a worker thread while the chunk is counted (hashlib and
+    numpy release the GIL); at most one chunk is in flight, hashed in order. Use as a context
+    manager so the worker is shut down on errors too.
+    """
 
     def __init__(self, roles: Roles, opts: _Options):
         self.roles, self.opts = roles, opts
@@ -212,6 +218,14 @@ class _Accumulator:
         self.observed: GroupCounts | None = None
         self.hash = _DataHash(roles)
         self.rows = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-hash")
+        self._hashing: Future | None = None
+
+    def __enter__(self) -> _Accumulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def add(self, frame: pd.DataFrame) -> EncodedChunk:
         enc = encode_chunk(
@@ -241,16 +255,20 @@ class _Accumulator:
             "grid": self.grid,
             "intersections": self.opts.intersections,
         }
+        if self._hashing is not None:
+            self._hashing.result()  # the previous chunk first: hashed in row order
+        self._hashing = self._pool.submit(self.hash.update, enc)
         counts = count_encoded(enc, label_role="label", **kw)
         self.counts = counts if self.counts is None else self.counts + counts
         if self.roles.observed_label is not None:
             obs = count_encoded(enc, label_role="observed_label", **kw)
             self.observed = obs if self.observed is None else self.observed + obs
-        self.hash.update(enc)
         self.rows += enc.n
         return enc
 
     def finish(self) -> tuple[GroupCounts, GroupCounts | None, str]:
+        if self._hashing is not None:
+            self._hashing.result()
         if self.counts is None:
             raise InvalidInputError("The data has 0 rows; an audit needs at least one row.")
         tn, fp, fn, tp = self.counts.overall.tolist()
@@ -484,10 +502,9 @@ class _Builder:
         reps = rep_groups = rep_overall = None
         if opts.n_bootstrap > 0:
             reps = resample_cells(cells, opts.n_bootstrap, rng)
-            rep_groups = np.stack([METRICS[m](reps) for m in DISPARITIES], axis=1)  # (R, M, G)
+            rep_groups = rate_matrix(reps, DISPARITIES).transpose(0, 2, 1)  # (R, M, G)
             rep_groups[:, :, small] = np.nan
-            reps_overall = reps.sum(axis=1)
-            rep_overall = np.stack([METRICS[m](reps_overall) for m in DISPARITIES], axis=1)
+            rep_overall = rate_matrix(reps.sum(axis=1), DISPARITIES)  # (R, M)
         differences: dict = {m: {"ci": {}} for m in DISPARITIES}
         ratios: dict = {m: {"ci": {}} for m in DISPARITIES}
         for kind, out in (("difference", differences), ("ratio", ratios)):
@@ -505,7 +522,7 @@ class _Builder:
                     out[name]["ci"][method] = _interval(lo[j], hi[j]) if ok else None
         impact_ci: list = [None] * len(cells)
         if reps is not None and ref is not None:
-            fav = METRICS["favourable_rate"](reps)
+            fav = rate_matrix(reps, ("favourable_rate",))[..., 0]
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.where(fav[:, [ref]] > 0, fav / fav[:, [ref]], np.nan)
             lo, hi = percentile_interval(ratio, opts.confidence)
@@ -910,12 +927,12 @@ def audit_chunks(
         source=source,
     )
     opts.check(roles.protected)
-    acc = _Accumulator(roles, opts)
     columns = roles.columns()
-    for chunk in chunks:
-        if len(chunk):
-            acc.add(as_frame(chunk, columns))
-    counts, observed, sha = acc.finish()
+    with _Accumulator(roles, opts) as acc:
+        for chunk in chunks:
+            if len(chunk):
+                acc.add(as_frame(chunk, columns))
+        counts, observed, sha = acc.finish()
     return AuditResult(_build(counts, observed, opts, roles, sha), {})
 
 
@@ -1062,9 +1079,9 @@ def audit_decisions(
     )
     opts.check(roles.protected)
     frame = as_frame(data, roles.columns())
-    acc = _Accumulator(roles, opts)
-    enc = acc.add(frame)
-    counts, observed, sha = acc.finish()
+    with _Accumulator(roles, opts) as acc:
+        enc = acc.add(frame)
+        counts, observed, sha = acc.finish()
     result = _build(counts, observed, opts, roles, sha)
     if extra_metrics:
         from audit.metrics._extra import add_extra_metrics

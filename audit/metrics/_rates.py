@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["METRICS", "RateMetric", "aggregate", "rates"]
+__all__ = ["METRICS", "RateMetric", "aggregate", "rate_matrix", "rates"]
 
 _CELL = {"tn": 0, "fp": 1, "fn": 2, "tp": 3}
 
@@ -109,6 +109,20 @@ METRICS: dict[str, RateMetric] = {
 def rates(cells: np.ndarray) -> dict[str, np.ndarray]:
     """Every metric of :data:`METRICS` for each row of ``cells`` (last axis tn, fp, fn, tp)."""
     return {name: metric(cells) for name, metric in METRICS.items()}
+
+
+def rate_matrix(cells: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """The metrics ``names`` for each row of ``cells`` at once: shape ``cells.shape[:-1] + (M,)``.
+
+    Numerators and denominators are matrix products with 0/1 weights, so thousands of bootstrap
+    replicates cost one pass. NaN where a denominator is 0.
+    """
+    num_w = np.array([[c in METRICS[n].numerator for c in _CELL] for n in names], float).T
+    den_w = np.array([[c in METRICS[n].denominator for c in _CELL] for n in names], float).T
+    x = np.asarray(cells, dtype=np.float64)
+    num, den = x @ num_w, x @ den_w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / den, np.nan)
 
 
 def aggregate(by_group: np.ndarray, overall: np.ndarray, *, kind: str, method: str) -> np.ndarray:
