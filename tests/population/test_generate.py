@@ -153,3 +153,13 @@ def test_a_custom_scenario_with_per_category_effects():
     )
     se = np.sqrt(2 / 20_000)  # two means of unit-variance noise, ~20k people each
     assert abs(gap - 1.0) < 4 * se
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from audit.population import _population, _spec
+
+    for module in (_population, _spec):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
