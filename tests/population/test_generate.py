@@ -163,3 +163,18 @@ def test_docstring_examples_run():
     for module in (_population, _spec):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_block_noise_is_the_documented_seed_sequence_stream():
+    # block b is child b of SeedSequence(seed) (spawn key (b,)); each stream inside it is keyed by
+    # the crc32 of its name, so it does not depend on which other streams a scenario reads
+    import zlib
+
+    from audit.population._noise import BlockNoise
+
+    assert np.random.SeedSequence(3).spawn(5)[4].spawn_key == (4,)
+    for block, stream in ((0, "node:truth"), (4, "mech:label_bias:flip")):
+        ss = np.random.SeedSequence(3, spawn_key=(block, zlib.crc32(stream.encode())))
+        expected = np.random.Generator(np.random.PCG64(ss)).random(BLOCK_SIZE)
+        np.testing.assert_array_equal(BlockNoise(3, block).uniform(stream), expected)
+    assert not np.array_equal(BlockNoise(3, 0).uniform("a"), BlockNoise(3, 1).uniform("a"))
