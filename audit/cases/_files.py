@@ -76,15 +76,8 @@ def _fmt(v: Any) -> str:
     return str(v.item() if isinstance(v, np.generic) else v)
 
 
-def _twins(
-    population: Any,
-    positions: np.ndarray,
-    attr: str,
-    value: str,
-    scorer: Any,
-    features: list[str],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Scores and decisions of the counterfactual twins of the people at ``positions``."""
+def _twin_frame(population: Any, positions: np.ndarray, attr: str, value: str) -> pd.DataFrame:
+    """The counterfactual twins of the people at ``positions`` with ``attr`` set to ``value``."""
     try:
         twin = population.counterfactual(rows=positions, **{attr: value})
     except Exception as exc:
@@ -95,15 +88,20 @@ def _twins(
         raise InvalidInputError(msg) from exc
     frame = getattr(twin, "frame", twin)
     if len(frame) == len(positions):
-        X = frame[features]
-    elif len(frame) == len(population.frame):
-        X = frame[features].iloc[positions]
-    else:
-        msg = (
-            f"population.counterfactual returned {len(frame)} rows for {len(positions)} people; "
-            "expected one row per person asked for (or the whole population)."
-        )
-        raise InvalidInputError(msg)
+        return frame.reset_index(drop=True)
+    if len(frame) == len(population.frame):
+        return frame.iloc[positions].reset_index(drop=True)
+    msg = (
+        f"population.counterfactual returned {len(frame)} rows for {len(positions)} people; "
+        "expected one row per person asked for (or the whole population)."
+    )
+    raise InvalidInputError(msg)
+
+
+def _score_twins(scorer: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and decisions of the twins (one call each for all attributes together)."""
+    if len(X) == 0:
+        return np.empty(0), np.zeros(0, dtype=bool)
     try:
         scores = np.asarray(scorer.score(X), dtype=np.float64).reshape(-1)
         decisions = np.asarray(scorer.decide(X)).astype(bool).reshape(-1)
@@ -250,26 +248,37 @@ def build_case_files(
         if attr not in selection.reference:
             msg = f"twin_attributes: {attr!r} is not one of the protected attributes."
             raise InvalidInputError(msg)
-        if population is None:
-            continue
-        ref = selection.reference[attr]
-        need = (table[attr] != ref).to_numpy()
-        score_col = np.full(len(rows), np.nan)
-        dec_col = pd.array([pd.NA] * len(rows), dtype="boolean")
-        if need.any():
-            s, d = _twins(population, pos[need], attr, ref, scorer, list(scorer.feature_names))
-            score_col[need] = s
-            dec_col[need] = d
-        table[f"twin_{attr}_score"] = score_col
-        table[f"twin_{attr}_blacklisted"] = dec_col
-        n_twin = int(need.sum())
-        cleared = int((~dec_col[need]).sum()) if n_twin else 0
-        twin_summary[attr] = {
-            "reference": ref,
-            "n": n_twin,
-            "not_blacklisted": cleared,
-            "share_not_blacklisted": cleared / n_twin if n_twin else None,
-        }
+    if population is not None:
+        features_all = list(scorer.feature_names)
+        needs, frames = {}, []
+        for attr in twin_attrs:
+            needs[attr] = (table[attr] != selection.reference[attr]).to_numpy()
+            if needs[attr].any():
+                frames.append(
+                    _twin_frame(population, pos[needs[attr]], attr, selection.reference[attr])[
+                        features_all
+                    ]
+                )
+        both = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        all_scores, all_dec = _score_twins(scorer, both)
+        start = 0
+        for attr in twin_attrs:
+            need = needs[attr]
+            n_twin = int(need.sum())
+            score_col = np.full(len(rows), np.nan)
+            dec_col = pd.array([pd.NA] * len(rows), dtype="boolean")
+            score_col[need] = all_scores[start : start + n_twin]
+            dec_col[need] = all_dec[start : start + n_twin]
+            start += n_twin
+            table[f"twin_{attr}_score"] = score_col
+            table[f"twin_{attr}_blacklisted"] = dec_col
+            cleared = int((~dec_col[need]).sum()) if n_twin else 0
+            twin_summary[attr] = {
+                "reference": selection.reference[attr],
+                "n": n_twin,
+                "not_blacklisted": cleared,
+                "share_not_blacklisted": cleared / n_twin if n_twin else None,
+            }
     table = table.reset_index(drop=True)
 
     section = dict(selection.section)

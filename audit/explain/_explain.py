@@ -352,7 +352,7 @@ def explain_scores(
     perm_seed = int(seed_perm.integers(2**31))
 
     used, note = method, ""
-    values = base = fx = None
+    values = base = fx = fx0 = fz0 = None
     if method in ("auto", "glass_box"):
         glass = find_glass_box(scorer)
         if glass is not None and not set(glass.features) <= set(features):
@@ -367,8 +367,8 @@ def explain_scores(
             note = "the scorer exposes no tree model, so only score() was called"
         else:
             # cheap check first: does the linear log-odds map reproduce the real score here?
-            fx_real = f(X, what="people explained")
-            fz_real = f(Z, what="background sample")
+            fx_real = fx0 = f(X, what="people explained")
+            fz_real = fz0 = f(Z, what="background sample")
             worst = max(
                 float(np.max(np.abs(glass.linear_score(X) - fx_real), initial=0.0)),
                 float(np.max(np.abs(glass.linear_score(Z) - fz_real), initial=0.0)),
@@ -398,7 +398,7 @@ def explain_scores(
             used = "black_box"
     if used == "black_box":
         values, base, fx = shapley_black_box(
-            f, X, Z, seed=perm_seed, pairs=pairs, progress=progress
+            f, X, Z, seed=perm_seed, pairs=pairs, progress=progress, fx=fx0, fz=fz0
         )
     elif used in ("shap_permutation", "shap_exact"):
         values, base, fx = shapley_shap(

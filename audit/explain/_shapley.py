@@ -132,6 +132,8 @@ def shapley_black_box(
     seed: int = 0,
     pairs: int = 1,
     progress: bool = False,
+    fx: np.ndarray | None = None,
+    fz: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float, np.ndarray]:
     """Interventional Shapley values of ``f`` by background-paired antithetic permutation sampling.
 
@@ -149,6 +151,8 @@ def shapley_black_box(
         Antithetic permutation pairs per person and background row (accuracy knob; cost is linear).
     progress : bool
         Show a tqdm bar on stderr.
+    fx, fz : ndarray, optional
+        ``f(X)`` and ``f(background)`` if already known (saves two calls).
 
     Returns
     -------
@@ -161,8 +165,9 @@ def shapley_black_box(
     """
     features = f.features
     P, B, M = len(X), len(background), len(features)
-    fz = f(background, what="background sample")
-    fx = f(X, what="people explained") if P else np.empty(0)
+    fz = f(background, what="background sample") if fz is None else fz
+    if fx is None:
+        fx = f(X, what="people explained") if P else np.empty(0)
     base = float(fz.mean())
     values = np.zeros((P, M))
     if P == 0 or M <= 1:
