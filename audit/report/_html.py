@@ -40,7 +40,7 @@ def script_hash(script: str) -> str:
 
 
 def json_island(value: Any) -> Markup:
-    """JSON safe inside ``<script type="application/json">``: no ``<``, ``>``, ``&``, U+2028/2029 raw.
+    """JSON safe inside ``<script type="application/json">``: no ``<>&'`` or U+2028/9 raw.
 
     The escapes are JSON's own ``\\uXXXX`` forms, so ``JSON.parse`` returns the original strings.
     """
@@ -51,6 +51,7 @@ def json_island(value: Any) -> Markup:
         ("<", "\\u003c"),
         (">", "\\u003e"),
         ("&", "\\u0026"),
+        ("'", "\\u0027"),
         ("\u2028", "\\u2028"),
         ("\u2029", "\\u2029"),
     ):

@@ -38,7 +38,7 @@ def cell(
     if isinstance(sort, float):
         # six significant digits order any two displayed values; keeps the page small
         sort = float(f"{sort:.6g}") if f.is_num(sort) else None
-    if sort == shown or (f.is_num(sort) and str(sort) == shown):
+    if isinstance(sort, str) and sort == shown:
         sort = None  # the script sorts by the cell's text when there is no key
     return {"text": shown, "sort": sort, "cls": cls, "title": full if shown != full else ""}
 
