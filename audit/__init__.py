@@ -8,10 +8,12 @@ from audit.exceptions import AuditError, InvalidInputError
 from audit.metrics import AuditResult, audit_decisions
 from audit.population import Population, load_population, make_population
 from audit.scoring import Scorer, SocialCreditScorer, as_scorer, check_scorer, load_scorer
+from audit.report import write_report
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "write_report",
     "AuditResult",
     "audit_decisions",
     "AuditError",
