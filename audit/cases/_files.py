@@ -115,8 +115,9 @@ def build_case_files(
     selection: CaseSelection,
     people: pd.DataFrame,
     *,
-    scorer: Any,
-    explanation: Any,
+    scorer: Any | None = None,
+    explanation: Any | None = None,
+    scores: np.ndarray | pd.Series | None = None,
     population: Any | None = None,
     twin_attributes: Sequence[str] | None = None,
     mechanism_info: Mapping[str, Mapping] | None = None,
@@ -133,10 +134,14 @@ def build_case_files(
         From ``select_cases`` (its ``rows`` must have been explained: pass them as ``extra_rows``).
     people : pandas.DataFrame
         The same people table ``select_cases`` was given.
-    scorer : object
-        The scorer (``score``, ``decide``, ``feature_names``, ``threshold``), for the twins.
-    explanation : audit.explain.Explanation
+    scorer : object, optional
+        The scorer (``score``, ``decide``, ``feature_names``, ``threshold``), for the twins. None
+        (an audit of decisions alone, e.g. ``audit csv``): no twins, no threshold.
+    explanation : audit.explain.Explanation, optional
         From ``explain_scores(..., extra_rows=selection.rows)``: scores, decisions, reason codes.
+        None (no scorer to query): the reasons column says so, tags use the traces alone.
+    scores : array-like, optional
+        Everyone's scores (aligned with ``people``), used when there is no explanation.
     population : object, optional
         The generator's population, with ``counterfactual(rows=positions, **{attr: value})``
         returning an object whose ``frame`` has one row per position (or per person). None (real
@@ -164,18 +169,41 @@ def build_case_files(
         ``twin_<attr>_score`` and ``twin_<attr>_blacklisted`` (nullable boolean) per attribute.
     """
     rows = selection.rows
-    vals = explanation.values
-    missing = rows.difference(vals.index)
-    if len(missing):
-        msg = (
-            f"{len(missing)} case-file people were not explained (e.g. {list(missing[:3])}); "
-            "call explain_scores(..., extra_rows=selection.rows)."
-        )
-        raise InvalidInputError(msg)
-    features = list(vals.columns)
     pos = people.index.get_indexer(rows)
     sub = people.iloc[pos]
-    reasons = explanation.reason_codes(rows, k=k, only_blacklisted=False)
+    if explanation is not None:
+        vals = explanation.values
+        missing = rows.difference(vals.index)
+        if len(missing):
+            msg = (
+                f"{len(missing)} case-file people were not explained (e.g. {list(missing[:3])}); "
+                "call explain_scores(..., extra_rows=selection.rows)."
+            )
+            raise InvalidInputError(msg)
+        reasons = explanation.reason_codes(rows, k=k, only_blacklisted=False)
+        case_scores = explanation.scores.loc[rows].to_numpy()
+        blacklisted = explanation.blacklisted.loc[rows].to_numpy()
+    else:
+        vals = pd.DataFrame(index=rows)
+        reasons = pd.DataFrame(
+            {"reasons": "not available: no scorer was queried, so no reason codes"}, index=rows
+        )
+        for i in range(1, k + 1):
+            reasons[f"reason_{i}"] = None
+            reasons[f"points_{i}"] = np.nan
+        if scores is None:
+            case_scores = np.full(len(rows), np.nan)
+        else:
+            all_scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+            if len(all_scores) != len(people):
+                msg = (
+                    f"scores must have one value per person: expected {len(people)}, "
+                    f"got {len(all_scores)}."
+                )
+                raise InvalidInputError(msg)
+            case_scores = all_scores[pos]
+        blacklisted = np.ones(len(rows), dtype=bool)  # select_cases picks only the blacklisted
+    features = list(vals.columns)
 
     table = pd.DataFrame(index=rows)
     ids = sub[id_column].tolist() if id_column in sub.columns else list(rows)
@@ -183,9 +211,9 @@ def build_case_files(
     table["sampled_for"] = selection.sampled_for.loc[rows].to_numpy()
     for attr in selection.protected:
         table[attr] = sub[attr].astype(object).where(sub[attr].notna(), "unknown").astype(str)
-    table["score"] = explanation.scores.loc[rows].to_numpy()
+    table["score"] = case_scores
     table["threshold"] = float(getattr(scorer, "threshold", np.nan))
-    table["blacklisted"] = explanation.blacklisted.loc[rows].to_numpy()
+    table["blacklisted"] = blacklisted
     table["label"] = sub[selection.label].to_numpy()
     table["label_kind"] = selection.label_kind
     table["reasons"] = reasons["reasons"].to_numpy()
@@ -204,7 +232,7 @@ def build_case_files(
     L = np.zeros((len(features), len(mechs)))
     for j, m in enumerate(mechs):
         L[[features.index(f) for f in links[m]], j] = 1.0
-    v = vals.loc[rows].to_numpy()
+    v = vals.loc[rows].to_numpy(dtype=np.float64)
     top = np.zeros_like(v, dtype=bool)
     if v.size:
         order = np.argsort(v, axis=1, kind="stable")[:, :k]
@@ -241,14 +269,18 @@ def build_case_files(
         "twin = the same person and noise, generated with the reference group's value of the "
         "attribute, scored by the same scorer"
     )
-    if population is None:
+    if population is None or scorer is None:
         twin_summary = None
-        twin_note = "no counterfactual twins: no generator behind these people (real data)"
+        twin_note = (
+            "no counterfactual twins: no generator behind these people (real data)"
+            if population is None
+            else "no counterfactual twins: no scorer to score them with"
+        )
     for attr in twin_attrs:
         if attr not in selection.reference:
             msg = f"twin_attributes: {attr!r} is not one of the protected attributes."
             raise InvalidInputError(msg)
-    if population is not None:
+    if twin_summary is not None:
         features_all = list(scorer.feature_names)
         needs, frames = {}, []
         for attr in twin_attrs:
@@ -292,6 +324,8 @@ def build_case_files(
         "reasons_note": (
             f"up to {k} features that lowered the score most, in points against the mean score of "
             "the explanation's background sample"
+            if explanation is not None
+            else "no reason codes: no scorer was queried (an audit of recorded decisions)"
         ),
         "failure_mode_rule": (
             "among mechanisms that touched the person, the one whose linked features cost the most "

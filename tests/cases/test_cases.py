@@ -238,3 +238,20 @@ def test_linked_features_from_population_settings():
     )
     assert links == {"surveillance": ["a"], "political_speech": ["speech_flag"], "x": ["b"]}
     assert linked_features(["x"], ["a", "b"], info, {"x": ["a"]}) == {"x": ["a"]}
+
+
+def test_decisions_only_case_files_without_scorer_or_explanation(hand):
+    """`audit csv`: recorded decisions and labels only — no scorer, no reasons, no twins."""
+    frame = hand.drop(columns=["trace_record_linkage", "trace_district_proxy"])
+    frame["observed"] = [0, 1, 0, 0, 0, 1]
+    frame["decision"] = [True, True, True, True, False, True]
+    sel = select_cases(frame, "decision", protected=["ethnicity"], label="observed")
+    s = np.array([520.0, 460, 520, 540, 600, 430])
+    cf = build_case_files(sel, frame, scores=s)
+    t = cf.table
+    assert len(t) == 3 and t["score"].tolist() == [520.0, 520.0, 540.0]
+    assert t["reasons"].str.startswith("not available").all()
+    assert (t["failure_mode"] == "no identifiable cause").all()
+    d = cf.to_dict()
+    assert d["case_files"]["twins"] is None and "no reason codes" in d["case_files"]["reasons_note"]
+    json.dumps(d, allow_nan=False)
