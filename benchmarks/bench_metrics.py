@@ -193,7 +193,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--big-rows", type=int, default=100_000_000)
-    parser.add_argument("--chunk-size", type=int, default=2_000_000)
+    parser.add_argument("--chunk-size", type=int, default=1_000_000)
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--skip-fairlearn", action="store_true")
     parser.add_argument("--child", metavar="PARQUET", help=argparse.SUPPRESS)

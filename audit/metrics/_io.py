@@ -149,7 +149,7 @@ def _parquet_chunks(path: Path, columns: list[str], size: int):
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(path, pre_buffer=False)  # pre-buffering keeps every row group read
     except (pa.ArrowInvalid, OSError) as e:
         raise InvalidInputError(f"Cannot read {path} as Parquet: {e}") from None
     _missing_columns(path, columns, pf.schema_arrow.names)
