@@ -103,3 +103,27 @@ def test_explain_section_matches_the_schema(world):
     assert {"method", "base_value", "background", "n_explained", "attributes", "proxies"} <= set(
         doc
     )
+
+
+def test_glass_box_agrees_with_black_box_on_the_real_scorer(world):
+    """SocialCreditScorer without rules: the glass box (TreeSHAP of the log-odds x points factor) is
+    exact, so it is chosen by "auto"; the black box agrees within the stated tolerance: per-person
+    mean |difference| < 1 point and group-mean attributions within 1.5 points."""
+    pop, scorer = world
+    kw = {
+        "protected": ["ethnicity"],
+        "reference": pop.reference,
+        "per_group": 40,
+        "background": 30,
+        "seed": 4,
+    }
+    gb = explain_scores(scorer, pop.frame, method="auto", **kw)
+    bb = explain_scores(scorer, pop.frame, method="black_box", **kw)
+    assert gb.to_dict()["method"] == "glass_box"
+    np.testing.assert_allclose(gb.base_value + gb.values.sum(axis=1), gb.scores, atol=1e-6)
+    diff = (gb.values - bb.values).abs().to_numpy()
+    assert diff.mean() < 1.0
+    for group, g in gb.to_dict()["attributes"]["ethnicity"]["groups"].items():
+        b = bb.to_dict()["attributes"]["ethnicity"]["groups"][group]
+        for feature, value in g["mean_shap"].items():
+            assert abs(value - b["mean_shap"][feature]) < 1.5, (group, feature)
