@@ -186,7 +186,7 @@ def _cover(data: Mapping) -> dict:
     meta = mapping(data.get("meta"))
     pop = mapping(data.get("population"))
     scorer = mapping(data.get("scorer"))
-    scenario = pop.get("name")
+    scenario = pop.get("name", pop.get("scenario"))
     source = meta.get("source")
     if scenario:
         subject = f"scenario “{f.short(scenario, 80)}” (synthetic population)"
@@ -412,15 +412,24 @@ def _harm(data: Mapping) -> list[str]:
             f"Records understate the harm: for {f.short(attr, 60)} = {f.short(group, 60)} the records show a "
             f"wrongful blacklisting rate of {f.pct(seen)}; the truth is {f.pct(true)}."
         )
+    twins = []
     for attr, t in mapping(get(cases, "case_files", "twins")).items():
         t = mapping(t)
-        if f.is_num(t.get("n")) and t["n"] > 0 and f.is_num(t.get("not_blacklisted")):
-            out.append(
-                f"Counterfactual twins: of {f.count(t['n'])} wrongly blacklisted people in the case files "
-                f"outside the reference group of {f.short(attr, 60)}, {f.count(t['not_blacklisted'])} "
-                f"({f.pct(t.get('share_not_blacklisted'), 0)}) would not have been blacklisted as "
-                f"{f.short(t.get('reference'), 60)}, all else equal."
-            )
+        n, cleared = t.get("n"), t.get("not_blacklisted")
+        if f.is_num(n) and n > 0 and f.is_num(cleared) and cleared > 0:
+            twins.append((-cleared / n, str(attr), attr, t))
+    if twins:
+        parts = [
+            f"{f.count(t['not_blacklisted'])} of {f.count(t['n'])} as {f.short(t.get('reference'), 60)} "
+            f"({f.short(attr, 60)})"
+            for *_, attr, t in sorted(twins, key=lambda x: x[:2])[:3]
+        ]
+        out.append(
+            "Counterfactual twins (the same wrongly blacklisted people scored again, only the protected "
+            "attribute set to the reference group's) would not have been blacklisted: "
+            + "; ".join(parts)
+            + "."
+        )
     return out
 
 
@@ -610,9 +619,20 @@ def _population(pop: dict) -> dict | None:
                 cell(compact(m["settings"]) if "settings" in m else f.DASH, limit=400),
             ]
         )
-    shown = {"name", "description", "mechanisms"}
+    shown = {"name", "scenario", "description", "mechanisms", "n", "seed"}
+    facts = []
+    for key, label, fmt in (
+        ("n", "People generated", f.count),
+        ("seed", "Seed", f.text),
+        ("base_rate_truth", "Share who default or violate, in truth", f.pct),
+        ("base_rate_observed", "Share who default or violate, on record", f.pct),
+    ):
+        if f.is_num(pop.get(key)):
+            facts.append((label, fmt(pop[key])))
+            shown.add(key)
     return {
-        "name": f.short(pop.get("name"), 200),
+        "name": f.short(pop.get("name", pop.get("scenario")), 200),
+        "facts": facts,
         "description": f.short(pop.get("description"), 1000) if pop.get("description") else "",
         "mechanisms": table(
             "Bias mechanisms injected into the synthetic population: what this audit should find",
@@ -1701,8 +1721,9 @@ def _case_files(frame: Any, data: Mapping, cases: Mapping) -> dict | None:
             "Who",
             "Score#",
             "Reasons the scorer gave",
+            "Records behind them",
             "Failure mode",
-            "Twin of the reference group",
+            "Twin in the reference group",
         ]
         body = []
         for r in records:
@@ -1711,19 +1732,21 @@ def _case_files(frame: Any, data: Mapping, cases: Mapping) -> dict | None:
             score = f.num(r.get("score"))
             if f.is_num(thr):
                 score += f" (< {f.num(thr)})"
-            cleared = [
-                f"{f.text(refs.get(a, a))}: {'not blacklisted' if r.get(f'twin_{a}_blacklisted') is False else 'blacklisted'}"
-                for a in protected
-                if r.get(f"twin_{a}_blacklisted") is not None
-            ]
+            twins = [(a, r.get(f"twin_{a}_blacklisted")) for a in protected]
+            twins = sorted(((a, b) for a, b in twins if isinstance(b, bool)), key=lambda t: t[1])
+            twin_txt = "; ".join(
+                f"as {f.text(refs.get(a, a))}: {'still blacklisted' if b else 'CLEARED'}"
+                for a, b in twins
+            )
             body.append(
                 [
-                    cell(f.text(r.get("case_id"))),
+                    cell(f.text(r.get("case_id")), cls="nowrap"),
                     cell(who or f.DASH),
                     cell(score, r.get("score") if f.is_num(r.get("score")) else None),
                     cell(f.text(r.get("reasons"))),
+                    cell(f.text(r.get("key_records")) if r.get("key_records") else f.DASH),
                     cell(f.text(r.get("failure_mode")) if "failure_mode" in r else f.DASH),
-                    cell("; ".join(cleared) or f.DASH),
+                    cell(twin_txt or f.DASH, cls="fail" if any(not b for _, b in twins) else ""),
                 ]
             )
     else:

@@ -80,7 +80,13 @@ def test_harm_in_people(realistic):
         "of 12.4%; the truth is 20.1%." in harm
     )
     assert any(h.startswith("registration = rural-migrant: about ") for h in harm)
-    assert any(h.startswith("Counterfactual twins: of ") and "as Han" in h for h in harm)
+    cases = tables["cases"]
+    n = int((cases["ethnicity"] != "Han").sum())
+    cleared = int((cases["twin_ethnicity_blacklisted"] == False).sum())  # noqa: E712 (nullable booleans)
+    assert harm[-1] == (
+        "Counterfactual twins (the same wrongly blacklisted people scored again, only the protected attribute "
+        f"set to the reference group's) would not have been blacklisted: {cleared} of {n} as Han (ethnicity)."
+    )
 
 
 def test_impact_table_numbers(realistic):
