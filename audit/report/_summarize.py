@@ -2,6 +2,8 @@
 
 The view dict is plain data: per section a title, sentences, tables of display strings (each cell with
 a sort key) and chart specs (the numbers a chart draws). It is tested on its own, apart from the HTML.
+This module builds the cover, summary, scope, data, scorer and limitations and assembles the rest from
+`_impact` (disparate impact, error rates), `_scores`, `_why` and `_cases`.
 
 What this module must not do: compute statistics, import fairlearn or shap, or emit HTML. Every number
 shown is taken from the dict; the only arithmetic is for display (truth minus records in percentage
@@ -15,21 +17,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from audit.report import _format as f
+from audit.report._cases import cases_section
+from audit.report._impact import errors_section, impact_section
+from audit.report._scores import scores_section
 from audit.report._view import (
+    aggregate,
     cell,
     compact,
     get,
-    interval_cell,
+    groupings,
+    groups_of,
+    is_synthetic,
     kv_tree,
     mapping,
     num_cell,
     table,
     unavailable,
+    usable,
 )
-
-CASES_IN_HTML = 50
-MAX_CHART_GROUPS = 20
-TOP_INTERSECTIONS = 15
+from audit.report._why import why_section
 
 #: criterion name -> (label, what it demands); names the engine may use for the same criterion
 CRITERIA = {
@@ -56,17 +62,6 @@ CRITERIA = {
 }
 ALIASES = {"four_fifths": "impact_ratio"}
 
-METRIC_LABELS = {
-    "adverse_rate": "Adverse rate",
-    "favourable_rate": "Favourable rate",
-    "fpr": "Wrongful blacklisting rate (FPR)",
-    "fnr": "Missed-risk rate (FNR)",
-    "ppv": "Precision (PPV)",
-    "fdr": "False discovery rate (FDR)",
-    "for": "False omission rate (FOR)",
-    "accuracy": "Accuracy",
-    "impact_ratio": "Impact ratio",
-}
 
 DEFINITIONS = [
     ("Adverse rate", "share of a group given the adverse decision (blacklisted)."),
@@ -92,19 +87,6 @@ DEFINITIONS = [
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def _usable(block: Any) -> bool:
-    return isinstance(block, Mapping) and not block.get("small")
-
-
-def _groups(section: Any) -> dict:
-    return mapping(get(section, "groups"))
-
-
-def _synthetic(data: Mapping) -> bool:
-    """True when the audit has an observed-label block beside the ground truth."""
-    return bool(mapping(get(data, "observed", "attributes")))
-
-
 def _criterion(name: Any) -> str:
     return ALIASES.get(str(name), str(name))
 
@@ -117,23 +99,6 @@ def _criterion_label(name: Any) -> str:
 def _criterion_rule(name: Any, threshold: Any) -> str:
     rule = CRITERIA.get(_criterion(name), ("", ""))[1]
     return rule.format(t=f.text(threshold)) if rule and threshold is not None else ""
-
-
-def _label(s: Any, limit: int = 40) -> str:
-    """A chart label: short, so a 10 kB group name does not stretch the figure (the table has it all)."""
-    return f.short(f.text(s), limit)
-
-
-def _groupings(data: Mapping) -> dict:
-    return {**mapping(data.get("attributes")), **mapping(data.get("intersections"))}
-
-
-def _aggregate(section: Any, kind: str, metric: str) -> tuple[Any, Any]:
-    """(value, interval) of ``differences``/``ratios`` for a metric, between groups."""
-    entry = get(section, kind, metric)
-    if isinstance(entry, Mapping):
-        return entry.get("between_groups"), get(entry, "ci", "between_groups")
-    return entry, None
 
 
 def _ordered(data: Mapping) -> dict:
@@ -248,17 +213,17 @@ def _worst(data: Mapping, name: str) -> tuple[str, Any] | None:
     """Where a criterion is closest to failing: (where, value), from the numbers in the dict."""
     found = None
     if name == "impact_ratio":
-        for attr, sec in _groupings(data).items():
-            for group, g in _groups(sec).items():
-                v = g.get("impact_ratio") if _usable(g) else None
+        for attr, sec in groupings(data).items():
+            for group, g in groups_of(sec).items():
+                v = g.get("impact_ratio") if usable(g) else None
                 if f.is_num(v) and (found is None or v < found[1]):
                     found = (f"{f.short(attr, 60)}: {f.short(group, 60)}", v)
         return found
     for kind, suffix, lowest in (("ratios", "_ratio", True), ("differences", "_difference", False)):
         if name.endswith(suffix):
             metric = name.removesuffix(suffix)
-            for attr, sec in _groupings(data).items():
-                v, _ = _aggregate(sec, kind, metric)
+            for attr, sec in groupings(data).items():
+                v, _ = aggregate(sec, kind, metric)
                 if f.is_num(v) and (found is None or (v < found[1] if lowest else v > found[1])):
                     found = (f.short(attr, 60), v)
     return found
@@ -362,7 +327,7 @@ def _harm(data: Mapping) -> list[str]:
     out = []
     overall = mapping(data.get("overall"))
     fp = get(overall, "counts", "fp")
-    synthetic = _synthetic(data)
+    synthetic = is_synthetic(data)
     if f.is_num(fp):
         base = (
             "in truth would not have defaulted or violated"
@@ -437,7 +402,7 @@ def _highest_fpr(data: Mapping) -> tuple | None:
     """In the attribute with the smallest wrongful blacklisting ratio, the group with the highest rate."""
     best = None
     for attr, sec in mapping(data.get("attributes")).items():
-        r, _ = _aggregate(sec, "ratios", "fpr")
+        r, _ = aggregate(sec, "ratios", "fpr")
         if f.is_num(r) and (best is None or r < best[0]):
             best = (r, attr, sec)
     if best is None:
@@ -447,8 +412,8 @@ def _highest_fpr(data: Mapping) -> tuple | None:
     ref_rate = get(sec, "groups", ref, "fpr")
     rates = [
         (g.get("fpr"), group)
-        for group, g in _groups(sec).items()
-        if _usable(g) and f.is_num(g.get("fpr"))
+        for group, g in groups_of(sec).items()
+        if usable(g) and f.is_num(g.get("fpr"))
     ]
     if not rates or not f.is_num(ref_rate):
         return None
@@ -461,9 +426,9 @@ def _largest_record_gap(data: Mapping) -> tuple | None:
     best = None
     obs = mapping(get(data, "observed", "attributes"))
     for attr, sec in mapping(data.get("attributes")).items():
-        for group, g in _groups(sec).items():
+        for group, g in groups_of(sec).items():
             seen = get(obs, attr, "groups", group, "fpr")
-            true = g.get("fpr") if _usable(g) else None
+            true = g.get("fpr") if usable(g) else None
             if (
                 f.is_num(seen)
                 and f.is_num(true)
@@ -482,7 +447,7 @@ def _scope(data: Mapping) -> dict:
     thresholds = {_criterion(k): v for k, v in mapping(data.get("thresholds")).items()}
     judged = _criterion(meta["criterion"]) if meta.get("criterion") else None
     refs = []
-    for attr, sec in _groupings(data).items():
+    for attr, sec in groupings(data).items():
         rule = sec.get("reference_rule")
         why = {
             "most_favoured": "most favoured group (highest favourable rate)",
@@ -498,7 +463,7 @@ def _scope(data: Mapping) -> dict:
         for k, v in thresholds.items()
     ]
     label = meta.get("label")
-    if _synthetic(data):
+    if is_synthetic(data):
         label_txt = (
             f"Error rates are measured against the ground truth (column “{f.short(label, 80)}”: who in "
             "truth defaults or violates), known because the population is synthetic; the same rates "
@@ -552,7 +517,7 @@ def _data(data: Mapping) -> dict:
     tables = []
     for attr, sec in attrs.items():
         rows = []
-        for group, g in _groups(sec).items():
+        for group, g in groups_of(sec).items():
             status = "too small: rates suppressed" if g.get("small") else ""
             if group == sec.get("reference"):
                 status = "reference" + (f"; {status}" if status else "")
@@ -685,1089 +650,16 @@ def _scorer(data: Mapping) -> dict:
 # --- disparate impact -------------------------------------------------------------------------------
 
 
-def _impact(data: Mapping) -> dict:
-    attrs = mapping(data.get("attributes"))
-    if not attrs:
-        return unavailable("the audit result has no attributes block")
-    parts = [_impact_part(f"impact-{i}", attr, sec) for i, (attr, sec) in enumerate(attrs.items())]
-    inter = mapping(data.get("intersections"))
-    inter_tables = [
-        {
-            "title": f.short(name, 200),
-            "reference": f.short(sec.get("reference"), 200),
-            "table": _impact_table(name, sec),
-        }
-        for name, sec in inter.items()
-    ]
-    return {
-        "available": True,
-        "parts": parts,
-        "intersections": inter_tables,
-        "inter_chart": _lowest_intersections(inter),
-        "inter_summary": _aggregates_table(
-            "Disparities within each intersection", inter, ("adverse_rate", "fpr")
-        )
-        if inter
-        else None,
-    }
-
-
-def _four_fifths_cell(g: Mapping) -> dict:
-    ff = g.get("four_fifths")
-    if ff == "fail":
-        return cell("FAIL", "fail", "fail")
-    if ff == "pass":
-        return cell("pass", "pass", "pass")
-    return cell("too small" if g.get("small") else f.DASH, "")
-
-
-def _impact_table(name: str, sec: Mapping) -> dict:
-    ref = sec.get("reference")
-    rows = []
-    for group, g in _groups(sec).items():
-        rows.append(
-            [
-                cell(f.text(group) + (" (reference)" if group == ref else ""), f.text(group)),
-                num_cell(g.get("n"), f.count),
-                num_cell(g.get("adverse_rate")),
-                interval_cell(get(g, "ci", "adverse_rate")),
-                num_cell(
-                    g.get("impact_ratio"), f.ratio, "fail" if g.get("four_fifths") == "fail" else ""
-                ),
-                interval_cell(get(g, "ci", "impact_ratio"), f.ratio),
-                _four_fifths_cell(g),
-                num_cell(get(g, "tests", "adverse_rate", "p_holm"), f.pvalue),
-            ]
-        )
-    return table(
-        f"Adverse decisions by {f.short(name, 80)}",
-        [
-            "Group",
-            "People#",
-            "Adverse rate#",
-            "95% CI#",
-            "Impact ratio#",
-            "95% CI#",
-            "Four-fifths",
-            "p (Holm)#",
-        ],
-        rows,
-        note="p: test of the group's adverse rate against the reference group's, Holm-adjusted.",
-    )
-
-
-def _impact_part(pid: str, attr: str, sec: Mapping) -> dict:
-    ref = sec.get("reference")
-    cats, rates, lows, highs, ratios, marks = [], [], [], [], [], []
-    for group, g in _groups(sec).items():
-        if not (_usable(g) and f.is_num(g.get("adverse_rate"))) or len(cats) >= MAX_CHART_GROUPS:
-            continue
-        ci = get(g, "ci", "adverse_rate")
-        ok = f.interval(ci) != f.DASH
-        cats.append(_label(group))
-        rates.append(g["adverse_rate"])
-        lows.append(ci[0] if ok else None)
-        highs.append(ci[1] if ok else None)
-        ratios.append(g.get("impact_ratio") if f.is_num(g.get("impact_ratio")) else None)
-        marks.append(
-            "ref" if group == ref else ("fail" if g.get("four_fifths") == "fail" else "main")
-        )
-    chart = None
-    if cats:
-        chart = {
-            "kind": "impact",
-            "id": pid,
-            "alt": (
-                f"Bar charts by {f.short(attr, 80)}: adverse rate with its confidence interval, and the impact "
-                "ratio against the 0.8 line. The table below gives the numbers."
-            ),
-            "categories": cats,
-            "rates": rates,
-            "low": lows,
-            "high": highs,
-            "ratios": ratios,
-            "marks": marks,
-            "line": 0.8,
-        }
-    return {
-        "id": pid,
-        "title": f.short(attr, 200),
-        "reference": f.short(ref, 200),
-        "chart": chart,
-        "table": _impact_table(attr, sec),
-        "aggregates": _aggregates_table(f"Disparities by {f.short(attr, 80)}", {attr: sec}, None),
-        "ll144": _ll144(attr, sec.get("ll144")),
-    }
-
-
-def _aggregates_table(caption: str, sections: Mapping, metrics: tuple | None) -> dict | None:
-    """fairlearn-style aggregates: largest difference and smallest ratio between groups, with intervals."""
-    rows = []
-    for name, sec in sections.items():
-        keys = list(
-            dict.fromkeys([*mapping(get(sec, "differences")), *mapping(get(sec, "ratios"))])
-        )
-        for metric in keys:
-            if metrics is not None and metric not in metrics:
-                continue
-            d, dci = _aggregate(sec, "differences", metric)
-            r, rci = _aggregate(sec, "ratios", metric)
-            lead = [cell(f.text(name))] if len(sections) > 1 else []
-            rows.append(
-                lead
-                + [
-                    cell(METRIC_LABELS.get(metric, f.humanize(metric))),
-                    num_cell(d, f.pp),
-                    interval_cell(dci, f.pp),
-                    num_cell(r, f.ratio),
-                    interval_cell(rci, f.ratio),
-                ]
-            )
-    if not rows:
-        return None
-    lead = ["Grouping"] if len(sections) > 1 else []
-    return table(
-        caption,
-        lead + ["Metric", "Largest difference#", "95% CI#", "Smallest ratio#", "95% CI#"],
-        rows,
-        note="Between the groups large enough to report (fairlearn's between_groups aggregation); "
-        "intervals by bootstrap.",
-    )
-
-
-def _ll144(attr: str, ll: Any) -> dict | None:
-    if not isinstance(ll, Mapping):
-        return None
-    rows_in = mapping(ll.get("rows"))
-    if not rows_in:
-        return {"tree": kv_tree(ll), "table": None, "note": ""}
-    rows = [
-        [
-            cell(f.text(g)),
-            num_cell(r.get("n"), f.count),
-            num_cell(r.get("share")),
-            cell("excluded" if r.get("excluded") else "", int(bool(r.get("excluded")))),
-            num_cell(r.get("adverse_rate")),
-            num_cell(r.get("impact_ratio"), f.ratio),
-            num_cell(r.get("impact_ratio_excluding_small_categories"), f.ratio),
-        ]
-        for g, r in rows_in.items()
-        if isinstance(r, Mapping)
-    ]
-    share = ll.get("min_share")
-    note = (
-        f"Categories under {f.pct(share, 0)} of people may be excluded from impact ratios. "
-        f"Reference: {f.text(ll.get('reference'))}; excluding small categories: "
-        f"{f.text(ll.get('reference_excluding_small_categories'))}"
-        + (" (the reference changes)." if ll.get("changes_reference") else ".")
-        + (
-            f" {f.count(ll['unknown'])} people of unknown category."
-            if f.is_num(ll.get("unknown"))
-            else ""
-        )
-    )
-    return {
-        "tree": None,
-        "table": table(
-            f"NYC Local Law 144 view of {f.short(attr, 80)}",
-            [
-                "Category",
-                "People#",
-                "Share#",
-                "Under the minimum share",
-                "Adverse rate#",
-                "Impact ratio#",
-                "Impact ratio, small excluded#",
-            ],
-            rows,
-        ),
-        "note": note,
-    }
-
-
-def _lowest_intersections(inter: Mapping) -> dict | None:
-    """Chart of the intersectional groups with the lowest impact ratios, across every intersection."""
-    items = []
-    for name, sec in inter.items():
-        ref = sec.get("reference")
-        for group, g in _groups(sec).items():
-            v = g.get("impact_ratio")
-            if _usable(g) and f.is_num(v) and group != ref:
-                items.append((v, str(name), str(group), g.get("four_fifths")))
-    if not items:
-        return None
-    items.sort(key=lambda t: (t[0], t[1], t[2]))
-    top = items[:TOP_INTERSECTIONS]
-    return {
-        "kind": "bars",
-        "id": "impact-inter",
-        "alt": (
-            f"Bar chart: the {len(top)} intersectional groups with the lowest impact ratios, against the 0.8 line. "
-            "The tables below give every group."
-        ),
-        "categories": [_label(group, 48) for _, _, group, _ in top],
-        "series": [
-            {
-                "label": "impact ratio",
-                "values": [v for v, *_ in top],
-                "low": None,
-                "high": None,
-                "role": "truth",
-            }
-        ],
-        "marks": ["fail" if ff == "fail" else "main" for *_, ff in top],
-        "xlabel": "impact ratio (favourable rate ÷ the reference group's)",
-        "percent": False,
-        "vline": 0.8,
-        "caption": f"The {len(top)} intersectional groups with the lowest impact ratios",
-        "table": table(
-            f"The {len(top)} lowest impact ratios across intersections",
-            ["Intersection", "Group", "Impact ratio#"],
-            [
-                [cell(n), cell(g), num_cell(v, f.ratio, "fail" if ff == "fail" else "")]
-                for v, n, g, ff in top
-            ],
-        ),
-    }
-
-
 # --- error rates ------------------------------------------------------------------------------------
-
-
-def _errors(data: Mapping) -> dict:
-    attrs = mapping(data.get("attributes"))
-    if not attrs:
-        return unavailable("the audit result has no attributes block")
-    if "label" in mapping(data.get("meta")) and get(data, "meta", "label") is None:
-        return unavailable("no outcome label was given, so no error can be counted")
-    both = _synthetic(data)
-    obs = mapping(get(data, "observed", "attributes"))
-    obs_inter = mapping(get(data, "observed", "intersections"))
-    parts = [
-        _errors_part(f"errors-{i}", attr, sec, get(obs, attr), both)
-        for i, (attr, sec) in enumerate(attrs.items())
-    ]
-    inter = mapping(data.get("intersections"))
-    inter_tables = [
-        {"title": f.short(name, 200), "table": _errors_table(name, sec, get(obs_inter, name), both)}
-        for name, sec in inter.items()
-    ]
-    if both:
-        intro = (
-            "Truth: who in truth would default or violate, known because the population is synthetic. "
-            "Records: the label an auditor would find in the institution's files. Where defaults are "
-            "over-recorded for a group, blacklisting that group looks justified on paper; the gap column "
-            "is the harm an audit from records alone would miss."
-        )
-    else:
-        intro = (
-            "Measured against the recorded label only: no ground truth is available, so these rates "
-            "inherit any bias in the records."
-        )
-    return {
-        "available": True,
-        "both": both,
-        "intro": intro,
-        "parts": parts,
-        "intersections": inter_tables,
-        "inter_chart": _highest_fpr_intersections(inter, obs_inter, both),
-    }
-
-
-def _errors_table(name: str, sec: Mapping, obs_sec: Any, both: bool) -> dict:
-    ref = sec.get("reference")
-    obs_groups = _groups(obs_sec)
-    rows = []
-    for group, g in _groups(sec).items():
-        counts = mapping(g.get("counts"))
-        fpr = g.get("fpr") if _usable(g) else None
-        row = [
-            cell(f.text(group) + (" (reference)" if group == ref else ""), f.text(group)),
-            num_cell(counts.get("fp"), f.count),
-            num_cell(fpr),
-            interval_cell(get(g, "ci", "fpr")),
-        ]
-        if both:
-            o = obs_groups.get(group)
-            seen = o.get("fpr") if _usable(o) else None
-            gap = fpr - seen if f.is_num(fpr) and f.is_num(seen) else None
-            row += [
-                num_cell(seen),
-                num_cell(gap, f.pp, "fail" if f.is_num(gap) and gap > 0.01 else ""),
-            ]
-        row += [
-            num_cell(g.get("fnr")),
-            num_cell(g.get("ppv")),
-            num_cell(g.get("fdr")),
-            num_cell(g.get("for")),
-            num_cell(g.get("auc"), f.ratio),
-            num_cell(get(g, "tests", "fpr", "p_holm"), f.pvalue),
-        ]
-        rows.append(row)
-    cols = ["Group", "Wrongly blacklisted#", "Wrongful rate (FPR)#", "95% CI#"]
-    if both:
-        cols = [
-            "Group",
-            "Wrongly blacklisted#",
-            "Wrongful rate (truth)#",
-            "95% CI#",
-            "Wrongful rate (records)#",
-            "Gap#",
-        ]
-    cols += ["FNR#", "PPV#", "FDR#", "FOR#", "AUC#", "p (Holm)#"]
-    note = (
-        "Gap: wrongful blacklisting rate in truth minus in the records, in percentage points. "
-        if both
-        else ""
-    )
-    note += (
-        "FNR: missed-risk rate. AUC: how well the score ranks people of this group. p: test of the group's "
-        "wrongful blacklisting rate against the reference group's, Holm-adjusted."
-    )
-    return table(f"Error rates by {f.short(name, 80)}", cols, rows, note=note)
-
-
-def _errors_part(pid: str, attr: str, sec: Mapping, obs_sec: Any, both: bool) -> dict:
-    ref = sec.get("reference")
-    obs_groups = _groups(obs_sec)
-    cats, truth, lows, highs, seen, marks = [], [], [], [], [], []
-    for group, g in _groups(sec).items():
-        fpr = g.get("fpr") if _usable(g) else None
-        if not f.is_num(fpr) or len(cats) >= MAX_CHART_GROUPS:
-            continue
-        ci = get(g, "ci", "fpr")
-        ok = f.interval(ci) != f.DASH
-        o = obs_groups.get(group)
-        o_fpr = o.get("fpr") if _usable(o) else None
-        cats.append(_label(group))
-        truth.append(fpr)
-        lows.append(ci[0] if ok else None)
-        highs.append(ci[1] if ok else None)
-        seen.append(o_fpr if f.is_num(o_fpr) else None)
-        marks.append("ref" if group == ref else "main")
-    chart = None
-    if cats:
-        series = [
-            {
-                "label": "truth" if both else "wrongful blacklisting rate",
-                "values": truth,
-                "low": lows,
-                "high": highs,
-                "role": "truth",
-            }
-        ]
-        if both:
-            series.append(
-                {"label": "records", "values": seen, "low": None, "high": None, "role": "records"}
-            )
-        chart = {
-            "kind": "bars",
-            "id": pid,
-            "alt": (
-                f"Bar chart: wrongful blacklisting rate by {f.short(attr, 80)}"
-                + (", truth beside records" if both else "")
-                + ". The table below gives the numbers."
-            ),
-            "categories": cats,
-            "series": series,
-            "marks": marks,
-            "xlabel": "wrongful blacklisting rate (FPR)",
-            "percent": True,
-        }
-    return {
-        "id": pid,
-        "title": f.short(attr, 200),
-        "chart": chart,
-        "table": _errors_table(attr, sec, obs_sec, both),
-    }
-
-
-def _highest_fpr_intersections(inter: Mapping, obs_inter: Mapping, both: bool) -> dict | None:
-    items = []
-    for name, sec in inter.items():
-        for group, g in _groups(sec).items():
-            v = g.get("fpr") if _usable(g) else None
-            if f.is_num(v):
-                o = get(obs_inter, name, "groups", group)
-                seen = o.get("fpr") if _usable(o) else None
-                items.append((v, str(name), str(group), seen if f.is_num(seen) else None))
-    if not items:
-        return None
-    items.sort(key=lambda t: (-t[0], t[1], t[2]))
-    top = items[:TOP_INTERSECTIONS]
-    series = [
-        {
-            "label": "truth" if both else "wrongful blacklisting rate",
-            "values": [t[0] for t in top],
-            "low": None,
-            "high": None,
-            "role": "truth",
-        }
-    ]
-    if both:
-        series.append(
-            {
-                "label": "records",
-                "values": [t[3] for t in top],
-                "low": None,
-                "high": None,
-                "role": "records",
-            }
-        )
-    cols = ["Intersection", "Group", "Wrongful rate (truth)#" if both else "Wrongful rate (FPR)#"]
-    cols += ["Wrongful rate (records)#"] if both else []
-    return {
-        "kind": "bars",
-        "id": "errors-inter",
-        "alt": (
-            f"Bar chart: the {len(top)} intersectional groups with the highest wrongful blacklisting rates"
-            + (", truth beside records" if both else "")
-            + ". The tables below give every group."
-        ),
-        "categories": [_label(t[2], 48) for t in top],
-        "series": series,
-        "marks": ["main"] * len(top),
-        "xlabel": "wrongful blacklisting rate (FPR)",
-        "percent": True,
-        "caption": f"The {len(top)} intersectional groups most often wrongly blacklisted",
-        "table": table(
-            f"The {len(top)} highest wrongful blacklisting rates across intersections",
-            cols,
-            [
-                [cell(n), cell(g), num_cell(v)] + ([num_cell(s)] if both else [])
-                for v, n, g, s in top
-            ],
-        ),
-    }
 
 
 # --- scores -----------------------------------------------------------------------------------------
 
 
-def _scores(data: Mapping) -> dict:
-    attrs = mapping(data.get("attributes"))
-    kinds = ("score_histogram", "threshold_sweep", "calibration")
-    if not any(isinstance(sec.get(k), Mapping) for sec in attrs.values() for k in kinds):
-        if get(data, "meta", "score", default="") is None:
-            return unavailable("no score column was given: only yes/no decisions were audited")
-        return unavailable("the audit result has no score histograms or threshold sweeps")
-    threshold = get(data, "scorer", "threshold")
-    parts, sweeps = [], []
-    for i, (attr, sec) in enumerate(attrs.items()):
-        current = get(sec, "threshold_sweep", "threshold", default=threshold)
-        sweep, island = _sweep(f"sweep-{i}", attr, sec.get("threshold_sweep"), len(sweeps), current)
-        if island:
-            sweeps.append(island)
-        parts.append(
-            {
-                "id": f"scores-{i}",
-                "title": f.short(attr, 200),
-                "histogram": _histogram(f"hist-{i}", attr, sec.get("score_histogram"), current),
-                "sweep": sweep,
-                "calibration": _calibration(f"calib-{i}", attr, sec.get("calibration")),
-            }
-        )
-    rule = next(
-        (
-            get(sec, "threshold_sweep", "rule")
-            for sec in attrs.values()
-            if get(sec, "threshold_sweep", "rule")
-        ),
-        None,
-    )
-    return {
-        "available": True,
-        "parts": parts,
-        "sweeps": sweeps,
-        "threshold": f.num(threshold) if f.is_num(threshold) else None,
-        "rule": f.text(rule) if rule else None,
-    }
-
-
-def _counts_of(value: Any, k: int) -> list | None:
-    """Per-bin counts of one group: a list, or ``{"not_adverse": [...], "adverse": [...]}`` added up."""
-    if isinstance(value, list) and len(value) == k and all(f.is_num(v) for v in value):
-        return value
-    if isinstance(value, Mapping):
-        parts = [v for v in value.values() if isinstance(v, list) and len(v) == k]
-        if parts and all(f.is_num(x) for p in parts for x in p):
-            return [sum(col) for col in zip(*parts, strict=True)]
-    return None
-
-
-def _histogram(pid: str, attr: str, h: Any, current: Any) -> dict | None:
-    if not isinstance(h, Mapping):
-        return None
-    edges = h.get("edges")
-    if not (isinstance(edges, list) and len(edges) >= 2 and all(f.is_num(e) for e in edges)):
-        return {"tree": kv_tree(h), "chart": None, "table": None}
-    k = len(edges) - 1
-    usable = {
-        g: c for g, v in mapping(h.get("groups")).items() if (c := _counts_of(v, k)) is not None
-    }
-    if not usable:
-        return {"tree": kv_tree(h), "chart": None, "table": None}
-    body = [
-        [cell(f"{f.num(edges[j])}–{f.num(edges[j + 1])}", edges[j])]
-        + [num_cell(c[j], f.count) for c in usable.values()]
-        for j in range(k)
-    ]
-    return {
-        "tree": None,
-        "chart": {
-            "kind": "hist",
-            "id": pid,
-            "alt": f"Line chart: how each {f.short(attr, 80)} group's scores are spread; the table gives the counts.",
-            "edges": edges,
-            "series": [
-                {"label": _label(g), "values": c}
-                for g, c in list(usable.items())[:MAX_CHART_GROUPS]
-            ],
-            "vline": current if f.is_num(current) else None,
-            "xlabel": "score (higher = more trustworthy)",
-        },
-        "table": table(
-            f"People per score bin by {f.short(attr, 80)}",
-            ["Score bin#"] + [f"{f.short(g, 60)}#" for g in usable],
-            body,
-            sortable=False,
-        ),
-    }
-
-
-SWEEP_METRICS = ("adverse_rate", "fpr", "impact_ratio")
-SWEEP_LABELS = {
-    "adverse_rate": "adverse rate",
-    "fpr": "wrongful blacklisting rate",
-    "impact_ratio": "impact ratio",
-}
-
-
-def _sweep(
-    pid: str, attr: str, s: Any, index: int, current: Any
-) -> tuple[dict | None, dict | None]:
-    if not isinstance(s, Mapping):
-        return None, None
-    thresholds = s.get("thresholds")
-    if not (isinstance(thresholds, list) and thresholds and all(f.is_num(t) for t in thresholds)):
-        return {"tree": kv_tree(s)}, None
-    k = len(thresholds)
-    groups = {g: v for g, v in mapping(s.get("groups")).items() if isinstance(v, Mapping)}
-    metrics = [
-        m
-        for m in SWEEP_METRICS
-        if groups and all(isinstance(v.get(m), list) and len(v[m]) == k for v in groups.values())
-    ]
-    if "fpr" not in metrics and "adverse_rate" not in metrics:
-        return {"tree": kv_tree(s)}, None
-    main = "fpr" if "fpr" in metrics else "adverse_rate"
-    shown = [m for m in metrics if m != "impact_ratio"]
-    body = [
-        [num_cell(thresholds[j], f.num)]
-        + [num_cell(v[m][j]) for v in groups.values() for m in shown]
-        for j in range(k)
-    ]
-    start = 0
-    if f.is_num(current):
-        start = min(range(k), key=lambda j: (abs(thresholds[j] - current), j))
-    chart = {
-        "kind": "lines",
-        "id": pid,
-        "alt": (
-            f"Line chart: {SWEEP_LABELS[main]} of each {f.short(attr, 80)} group as the blacklisting threshold "
-            "moves; the table gives the numbers."
-        ),
-        "x": thresholds,
-        "series": [
-            {"label": _label(g), "values": v[main]}
-            for g, v in list(groups.items())[:MAX_CHART_GROUPS]
-        ],
-        "vline": current if f.is_num(current) else None,
-        "xlabel": "blacklisting threshold",
-        "ylabel": SWEEP_LABELS[main],
-        "percent": True,
-    }
-    island = {
-        "thresholds": thresholds,
-        "start": start,
-        "metrics": metrics,
-        "formats": ["ratio" if m == "impact_ratio" else "pct" for m in metrics],
-        "groups": [{"label": f.text(g), **{m: v[m] for m in metrics}} for g, v in groups.items()],
-    }
-    return {
-        "tree": None,
-        "index": index,
-        "chart": chart,
-        "table": table(
-            f"Threshold sweep by {f.short(attr, 80)}",
-            ["Threshold#"]
-            + [f"{f.short(g, 60)}: {SWEEP_LABELS[m]}#" for g in groups for m in shown],
-            body,
-            sortable=False,
-        ),
-        "metric_labels": [SWEEP_LABELS[m] for m in metrics],
-    }, island
-
-
-def _calibration(pid: str, attr: str, c: Any) -> dict | None:
-    if not isinstance(c, Mapping):
-        return None
-    bands = c.get("bands")
-    groups = {g: v for g, v in mapping(c.get("groups")).items() if isinstance(v, Mapping)}
-    ok = (
-        isinstance(bands, list)
-        and bands
-        and all(isinstance(b, list) and len(b) == 2 and all(f.is_num(x) for x in b) for b in bands)
-        and groups
-        and all(
-            isinstance(v.get("adverse_label_rate"), list)
-            and len(v["adverse_label_rate"]) == len(bands)
-            for v in groups.values()
-        )
-    )
-    if not ok:
-        return {"tree": kv_tree(c), "chart": None, "table": None}
-    mids = [(lo + hi) / 2 for lo, hi in bands]
-    body = [
-        [cell(f"{f.num(lo)}–{f.num(hi)}", lo)]
-        + [num_cell(v["adverse_label_rate"][j]) for v in groups.values()]
-        for j, (lo, hi) in enumerate(bands)
-    ]
-    return {
-        "tree": None,
-        "chart": {
-            "kind": "xy",
-            "id": pid,
-            "alt": (
-                f"Line chart: share with an adverse outcome label in each score band, by {f.short(attr, 80)} "
-                "group; the table gives the numbers."
-            ),
-            "series": [
-                {"label": _label(g), "x": mids, "values": v["adverse_label_rate"]}
-                for g, v in list(groups.items())[:MAX_CHART_GROUPS]
-            ],
-            "xlabel": "score band",
-            "ylabel": "share with adverse outcome",
-            "percent": True,
-        },
-        "table": table(
-            f"Outcome rate by score band and {f.short(attr, 80)}",
-            ["Score band#"] + [f"{f.short(g, 60)}#" for g in groups],
-            body,
-            sortable=False,
-            note="At a well-calibrated score, groups with the same score have the same outcome rate. "
-            "Blank: too few people in the band.",
-        ),
-    }
-
-
 # --- why --------------------------------------------------------------------------------------------
 
 
-def _why(data: Mapping) -> dict:
-    explain = mapping(data.get("explain"))
-    if not explain:
-        reason = (
-            "no scorer was available to query, so the scores cannot be explained"
-            if not mapping(data.get("scorer"))
-            else "the explanation stage did not run for this audit"
-        )
-        return unavailable(reason)
-    parts = [
-        _why_part(f"why-{i}", attr, sec)
-        for i, (attr, sec) in enumerate(mapping(explain.get("attributes")).items())
-    ]
-    method = []
-    if explain.get("method"):
-        method.append(
-            f"Method: {f.text(explain['method'])}"
-            + (f" ({f.text(explain['method_note'])})" if explain.get("method_note") else "")
-            + "."
-        )
-    bg = mapping(explain.get("background"))
-    if bg:
-        method.append(
-            f"Background sample: {f.count(bg.get('n'))} people ({f.text(bg.get('source'))})."
-        )
-    if f.is_num(explain.get("n_explained")):
-        method.append(f"People explained: {f.count(explain['n_explained'])}.")
-    if f.is_num(explain.get("base_value")):
-        method.append(
-            f"Mean score of the background: {f.points(explain['base_value'], signed=False)}."
-        )
-    shown = {
-        "attributes",
-        "proxies",
-        "method",
-        "method_note",
-        "background",
-        "n_explained",
-        "base_value",
-    }
-    return {
-        "available": True,
-        "method": " ".join(method),
-        "parts": parts,
-        "proxies": _proxies(explain.get("proxies"), explain.get("proxy_method")),
-        "other": kv_tree({k: v for k, v in explain.items() if k not in shown}),
-    }
-
-
-def _why_part(pid: str, attr: str, sec: Any) -> dict:
-    ref = get(sec, "reference")
-    rows, best = [], None
-    for group, g in _groups(sec).items():
-        if group == ref or not isinstance(g, Mapping):
-            continue
-        gap = g.get("score_gap")
-        features = mapping(g.get("gap_by_feature"))
-        ranked = sorted(
-            ((k, v) for k, v in features.items() if f.is_num(v)),
-            key=lambda kv: (-abs(kv[1]), str(kv[0])),
-        )
-        top = "; ".join(f"{f.short(k, 60)} {f.points(v)}" for k, v in ranked[:3] if abs(v) >= 0.05)
-        if f.is_num(gap) and ranked and (best is None or abs(gap) > abs(best[1])):
-            best = (group, gap, ranked)
-        rows.append(
-            [
-                cell(f.text(group)),
-                num_cell(g.get("n_explained"), f.count),
-                num_cell(gap, f.points),
-                interval_cell(g.get("score_gap_ci", g.get("interval")), f.points),
-                num_cell(g.get("score_gap_population"), f.points),
-                cell(top or f.DASH),
-            ]
-        )
-    chart, features_table, group_name = None, None, ""
-    if best:
-        group, gap, ranked = best
-        ranked = [kv for kv in ranked if abs(kv[1]) >= 0.05][:12] or ranked[:12]
-        group_name = f.short(group, 200)
-        chart = {
-            "kind": "bars",
-            "id": pid,
-            "alt": (
-                f"Bar chart: the features that make up the score gap between {f.short(group, 80)} and the "
-                f"reference group of {f.short(attr, 80)}; the table gives the numbers."
-            ),
-            "categories": [_label(k) for k, _ in ranked],
-            "series": [
-                {
-                    "label": "score points",
-                    "values": [v for _, v in ranked],
-                    "low": None,
-                    "high": None,
-                    "role": "truth",
-                }
-            ],
-            "marks": ["fail" if v < 0 else "main" for _, v in ranked],
-            "xlabel": f"score points (negative: lowers {_label(group)} against the reference)",
-            "percent": False,
-            "zero": True,
-        }
-        features_table = table(
-            f"Score gap of {f.short(group, 80)} by feature",
-            ["Feature", "Score points#"],
-            [[cell(f.text(k)), num_cell(v, f.points)] for k, v in ranked],
-        )
-    return {
-        "id": pid,
-        "title": f.short(attr, 200),
-        "reference": f.short(ref, 200),
-        "chart": chart,
-        "chart_group": group_name,
-        "features": features_table,
-        "table": table(
-            f"Score gap against the reference group, by {f.short(attr, 80)}",
-            [
-                "Group",
-                "People explained#",
-                "Score gap (points)#",
-                "95% CI",
-                "Gap, whole population#",
-                "Largest contributions",
-            ],
-            rows,
-            note="Score gap: the group's mean score minus the reference group's in the explained sample, "
-            "split by SHAP into each feature's part; the whole-population gap checks the sample.",
-        ),
-    }
-
-
-def _proxies(proxies: Any, method: Any) -> dict | None:
-    items = [p for p in proxies if isinstance(p, Mapping)] if isinstance(proxies, list) else []
-    if not items:
-        return None
-    rows = []
-    for i, p in enumerate(items, 1):
-        vs = (
-            f"{f.text(p.get('group'))} vs {f.text(p.get('reference'))}"
-            if p.get("group") is not None
-            else f.DASH
-        )
-        rows.append(
-            [
-                num_cell(p.get("rank", i), f.count),
-                cell(f.text(p.get("feature"))),
-                cell(f.text(p.get("attribute"))),
-                cell(vs),
-                num_cell(p.get("predictiveness"), f.ratio),
-                num_cell(p.get("gap_points"), f.points),
-                num_cell(p.get("gap_share")),
-            ]
-        )
-    top = items[:12]
-    use_points = all(f.is_num(p.get("gap_points")) for p in top)
-    key = "gap_points" if use_points else "gap_share"
-    chart = None
-    if all(f.is_num(p.get(key)) for p in top):
-        chart = {
-            "kind": "bars",
-            "id": "proxies",
-            "alt": "Bar chart: the score gap carried by each suspected proxy; the table gives the numbers.",
-            "categories": [
-                f"{_label(p.get('feature'), 28)} ({_label(p.get('group', p.get('attribute')), 20)})"
-                for p in top
-            ],
-            "series": [
-                {
-                    "label": key,
-                    "values": [p[key] for p in top],
-                    "low": None,
-                    "high": None,
-                    "role": "truth",
-                }
-            ],
-            "marks": ["fail"] * len(top),
-            "xlabel": "score points of the group's gap" if use_points else "share of the score gap",
-            "percent": not use_points,
-            "zero": use_points,
-        }
-    note = "Predictiveness: how well the feature alone tells the group from the reference group (AUC, 0.5 = not at all)."
-    if method:
-        note += f" Ranking: {f.text(method)}."
-    return {
-        "chart": chart,
-        "table": table(
-            "Suspected proxies",
-            [
-                "Rank#",
-                "Feature",
-                "Stands in for",
-                "Group",
-                "Predictiveness#",
-                "Points of gap#",
-                "Share of gap#",
-            ],
-            rows,
-            note=note,
-        ),
-    }
-
-
 # --- cases ------------------------------------------------------------------------------------------
-
-
-def _cases(data: Mapping, tables: Mapping | None) -> dict:
-    cases = mapping(data.get("cases"))
-    frame = (tables or {}).get("cases")
-    if not cases and frame is None:
-        reason = (
-            "case files need a scorer to explain each decision, and this audit has none"
-            if not mapping(data.get("scorer"))
-            else "the case-file stage did not run for this audit"
-        )
-        return unavailable(reason)
-    detail = mapping(cases.get("groups"))
-    counts = mapping(cases.get("count"))
-    excess = mapping(cases.get("excess"))
-    rows = []
-    for attr in dict.fromkeys([*detail, *counts, *excess]):
-        groups = dict.fromkeys(
-            [*mapping(detail.get(attr)), *mapping(counts.get(attr)), *mapping(excess.get(attr))]
-        )
-        for group in groups:
-            d = mapping(get(detail, attr, group))
-            n = d.get("wrongful", get(counts, attr, group))
-            x = d.get("excess", get(excess, attr, group))
-            rows.append(
-                [
-                    cell(f.text(attr)),
-                    cell(f.text(group)),
-                    num_cell(n, f.count),
-                    num_cell(d.get("rate")),
-                    num_cell(d.get("expected_at_reference_rate"), f.count),
-                    num_cell(x, f.count, "fail" if f.is_num(x) and x >= 0.5 else ""),
-                ]
-            )
-    by_group = (
-        table(
-            "Wrongful blacklistings by group",
-            [
-                "Attribute",
-                "Group",
-                "Wrongly blacklisted#",
-                "Rate#",
-                "Expected at reference rate#",
-                "Excess#",
-            ],
-            rows,
-            note="Excess: wrongly blacklisted people beyond what the reference group's wrongful blacklisting "
-            "rate would give this group.",
-        )
-        if rows
-        else None
-    )
-    causes = mapping(cases.get("by_cause_total"))
-    by_cause = (
-        table(
-            "Wrongful blacklistings by cause (the first injected mechanism that touched the person)",
-            ["Cause", "People#"],
-            [
-                [cell(f.humanize(c)), num_cell(n, f.count)]
-                for c, n in sorted(causes.items(), key=lambda t: (-(t[1] or 0), t[0]))
-            ],
-        )
-        if causes
-        else None
-    )
-    cf = mapping(cases.get("case_files"))
-    modes = mapping(cf.get("by_failure_mode"))
-    by_mode = (
-        table(
-            "Case files by failure mode",
-            ["Failure mode", "Case files#"],
-            [[cell(f.text(m)), num_cell(n, f.count)] for m, n in modes.items()],
-        )
-        if modes
-        else None
-    )
-    twins = mapping(cf.get("twins"))
-    twin_rows = [
-        [
-            cell(f.text(a)),
-            cell(f.text(get(t, "reference"))),
-            num_cell(get(t, "n"), f.count),
-            num_cell(get(t, "not_blacklisted"), f.count),
-            num_cell(get(t, "share_not_blacklisted")),
-        ]
-        for a, t in twins.items()
-    ]
-    twin_table = (
-        table(
-            "Counterfactual twins: the same person with the reference group's value, scored again",
-            [
-                "Attribute",
-                "Twin's group",
-                "Case files with a twin#",
-                "Twin not blacklisted#",
-                "Share#",
-            ],
-            twin_rows,
-            note=f.text(cf.get("twin_note")) if cf.get("twin_note") else "",
-        )
-        if twin_rows
-        else None
-    )
-    files = _case_files(frame, data, cases)
-    notes = [f.text(cases[k]) for k in ("label_note", "excess_definition") if cases.get(k)]
-    if cf.get("reasons_note"):
-        notes.append("Reasons: " + f.text(cf["reasons_note"]) + ".")
-    total = cases.get("n_wrongful", cases.get("total"))
-    return {
-        "available": True,
-        "total": f.count(total) if f.is_num(total) else None,
-        "by_group": by_group,
-        "by_cause": by_cause,
-        "by_mode": by_mode,
-        "twins": twin_table,
-        "files": files,
-        "notes": notes,
-    }
-
-
-def _plain(v: Any) -> Any:
-    """A table value as a plain Python value (numpy scalars have .item(); pandas NA becomes None)."""
-    try:
-        if v is None or v != v:  # NaN, NaT
-            return None
-    except (TypeError, ValueError):  # pandas NA raises on comparison
-        return None
-    item = getattr(v, "item", None)
-    if callable(item):
-        try:
-            return item()
-        except (TypeError, ValueError):
-            return str(v)
-    return v
-
-
-def _case_files(frame: Any, data: Mapping, cases: Mapping) -> dict | None:
-    """The first `CASES_IN_HTML` case files as a table (all of them are in cases.csv)."""
-    if frame is None or not hasattr(frame, "columns") or not hasattr(frame, "head"):
-        return None
-    head = frame.head(CASES_IN_HTML)
-    columns = [str(c) for c in head.columns]
-    records = [
-        dict(zip(columns, map(_plain, values), strict=True))
-        for values in head.itertuples(index=False, name=None)
-    ]
-    protected = [a for a in (get(data, "meta", "protected") or []) if str(a) in columns]
-    known = {"case_id", "score", "reasons"} <= set(columns)
-    if known:
-        refs = mapping(cases.get("reference"))
-        cols = [
-            "Case",
-            "Who",
-            "Score#",
-            "Reasons the scorer gave",
-            "Records behind them",
-            "Failure mode",
-            "Twin in the reference group",
-        ]
-        body = []
-        for r in records:
-            who = " · ".join(f.text(r.get(str(a))) for a in protected)
-            thr = r.get("threshold")
-            score = f.num(r.get("score"))
-            if f.is_num(thr):
-                score += f" (< {f.num(thr)})"
-            twins = [(a, r.get(f"twin_{a}_blacklisted")) for a in protected]
-            twins = sorted(((a, b) for a, b in twins if isinstance(b, bool)), key=lambda t: t[1])
-            twin_txt = "; ".join(
-                f"as {f.text(refs.get(a, a))}: {'still blacklisted' if b else 'CLEARED'}"
-                for a, b in twins
-            )
-            body.append(
-                [
-                    cell(f.text(r.get("case_id")), cls="nowrap"),
-                    cell(who or f.DASH),
-                    cell(score, r.get("score") if f.is_num(r.get("score")) else None),
-                    cell(f.text(r.get("reasons"))),
-                    cell(f.text(r.get("key_records")) if r.get("key_records") else f.DASH),
-                    cell(f.text(r.get("failure_mode")) if "failure_mode" in r else f.DASH),
-                    cell(twin_txt or f.DASH, cls="fail" if any(not b for _, b in twins) else ""),
-                ]
-            )
-    else:
-        shown = columns[:12]
-        numeric = [all(f.is_num(r[c]) for r in records) and bool(records) for c in shown]
-        cols = [c + ("#" if n else "") for c, n in zip(shown, numeric, strict=True)]
-        body = [
-            [cell(f.text(r[c]), r[c] if f.is_num(r[c]) else None) for c in shown] for r in records
-        ]
-    n_rows = len(frame)
-    note = (
-        f"Showing {f.count(len(body))} of {f.count(n_rows)} case files; all are in cases.csv beside this report"
-        if n_rows > len(body)
-        else "All case files are shown; they are also in cases.csv beside this report"
-    )
-    note += (
-        ", with every column (key records, mechanisms, reason points, twins' scores)."
-        if known
-        else "."
-    )
-    return table("Case files: people wrongly blacklisted", cols, body, note=note)
 
 
 # --- limitations ------------------------------------------------------------------------------------
@@ -1775,7 +667,7 @@ def _case_files(frame: Any, data: Mapping, cases: Mapping) -> dict | None:
 
 def _limitations(data: Mapping, view: Mapping) -> list[str]:
     out = []
-    if _synthetic(data):
+    if is_synthetic(data):
         out.append(
             "The population is synthetic: every magnitude in its scenario is an assumption chosen to exercise "
             "the audit, not a claim about any real group. The injected mechanisms listed under Data are what "
@@ -1801,8 +693,8 @@ def _limitations(data: Mapping, view: Mapping) -> list[str]:
     )
     small = [
         f"{f.short(attr, 60)}: {f.short(group, 60)}"
-        for attr, sec in _groupings(data).items()
-        for group, g in _groups(sec).items()
+        for attr, sec in groupings(data).items()
+        for group, g in groups_of(sec).items()
         if isinstance(g, Mapping) and g.get("small")
     ]
     if small:
@@ -1894,11 +786,11 @@ def summarize(data: Mapping, tables: Mapping | None = None) -> dict:
         "scope": _scope(data),
         "data": _data(data),
         "scorer": _scorer(data),
-        "impact": _impact(data),
-        "errors": _errors(data),
-        "scores": _scores(data),
-        "why": _why(data),
-        "cases": _cases(data, tables),
+        "impact": impact_section(data),
+        "errors": errors_section(data),
+        "scores": scores_section(data),
+        "why": why_section(data),
+        "cases": cases_section(data, tables),
     }
     view["limitations"] = _limitations(data, view)
     view["toc"] = [{"id": sid, "title": title} for sid, title in SECTIONS]

@@ -111,3 +111,39 @@ def compact(value: Any, depth: int = 0) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(compact(v, depth + 1) for v in value) + "]"
     return f.text(value)
+
+
+# --- reading audit.json -----------------------------------------------------------------------------
+
+#: most groups drawn in one chart (the table under it lists them all)
+MAX_CHART_GROUPS = 20
+
+
+def usable(block: Any) -> bool:
+    return isinstance(block, Mapping) and not block.get("small")
+
+
+def groups_of(section: Any) -> dict:
+    return mapping(get(section, "groups"))
+
+
+def is_synthetic(data: Mapping) -> bool:
+    """True when the audit has an observed-label block beside the ground truth."""
+    return bool(mapping(get(data, "observed", "attributes")))
+
+
+def chart_label(s: Any, limit: int = 40) -> str:
+    """A chart label: short, so a 10 kB group name does not stretch the figure (the table has it all)."""
+    return f.short(f.text(s), limit)
+
+
+def groupings(data: Mapping) -> dict:
+    return {**mapping(data.get("attributes")), **mapping(data.get("intersections"))}
+
+
+def aggregate(section: Any, kind: str, metric: str) -> tuple[Any, Any]:
+    """(value, interval) of ``differences``/``ratios`` for a metric, between groups."""
+    entry = get(section, kind, metric)
+    if isinstance(entry, Mapping):
+        return entry.get("between_groups"), get(entry, "ci", "between_groups")
+    return entry, None

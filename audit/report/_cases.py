@@ -1,0 +1,225 @@
+"""The case-file section of the report view: wrongful blacklistings by group and cause, counterfactual
+twins, and the first case files (all of them go to cases.csv).
+
+What it must not do: compute statistics (it selects, orders, labels and formats numbers given in
+audit.json), import fairlearn or shap, or emit HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from audit.report import _format as f
+from audit.report._view import (
+    cell,
+    get,
+    mapping,
+    num_cell,
+    table,
+    unavailable,
+)
+
+CASES_IN_HTML = 50
+
+
+def cases_section(data: Mapping, tables: Mapping | None) -> dict:
+    cases = mapping(data.get("cases"))
+    frame = (tables or {}).get("cases")
+    if not cases and frame is None:
+        reason = (
+            "case files need a scorer to explain each decision, and this audit has none"
+            if not mapping(data.get("scorer"))
+            else "the case-file stage did not run for this audit"
+        )
+        return unavailable(reason)
+    detail = mapping(cases.get("groups"))
+    counts = mapping(cases.get("count"))
+    excess = mapping(cases.get("excess"))
+    rows = []
+    for attr in dict.fromkeys([*detail, *counts, *excess]):
+        groups = dict.fromkeys(
+            [*mapping(detail.get(attr)), *mapping(counts.get(attr)), *mapping(excess.get(attr))]
+        )
+        for group in groups:
+            d = mapping(get(detail, attr, group))
+            n = d.get("wrongful", get(counts, attr, group))
+            x = d.get("excess", get(excess, attr, group))
+            rows.append(
+                [
+                    cell(f.text(attr)),
+                    cell(f.text(group)),
+                    num_cell(n, f.count),
+                    num_cell(d.get("rate")),
+                    num_cell(d.get("expected_at_reference_rate"), f.count),
+                    num_cell(x, f.count, "fail" if f.is_num(x) and x >= 0.5 else ""),
+                ]
+            )
+    by_group = (
+        table(
+            "Wrongful blacklistings by group",
+            [
+                "Attribute",
+                "Group",
+                "Wrongly blacklisted#",
+                "Rate#",
+                "Expected at reference rate#",
+                "Excess#",
+            ],
+            rows,
+            note="Excess: wrongly blacklisted people beyond what the reference group's wrongful blacklisting "
+            "rate would give this group.",
+        )
+        if rows
+        else None
+    )
+    causes = mapping(cases.get("by_cause_total"))
+    by_cause = (
+        table(
+            "Wrongful blacklistings by cause (the first injected mechanism that touched the person)",
+            ["Cause", "People#"],
+            [
+                [cell(f.humanize(c)), num_cell(n, f.count)]
+                for c, n in sorted(causes.items(), key=lambda t: (-(t[1] or 0), t[0]))
+            ],
+        )
+        if causes
+        else None
+    )
+    cf = mapping(cases.get("case_files"))
+    modes = mapping(cf.get("by_failure_mode"))
+    by_mode = (
+        table(
+            "Case files by failure mode",
+            ["Failure mode", "Case files#"],
+            [[cell(f.text(m)), num_cell(n, f.count)] for m, n in modes.items()],
+        )
+        if modes
+        else None
+    )
+    twins = mapping(cf.get("twins"))
+    twin_rows = [
+        [
+            cell(f.text(a)),
+            cell(f.text(get(t, "reference"))),
+            num_cell(get(t, "n"), f.count),
+            num_cell(get(t, "not_blacklisted"), f.count),
+            num_cell(get(t, "share_not_blacklisted")),
+        ]
+        for a, t in twins.items()
+    ]
+    twin_table = (
+        table(
+            "Counterfactual twins: the same person with the reference group's value, scored again",
+            [
+                "Attribute",
+                "Twin's group",
+                "Case files with a twin#",
+                "Twin not blacklisted#",
+                "Share#",
+            ],
+            twin_rows,
+            note=f.text(cf.get("twin_note")) if cf.get("twin_note") else "",
+        )
+        if twin_rows
+        else None
+    )
+    files = _case_files(frame, data, cases)
+    notes = [f.text(cases[k]) for k in ("label_note", "excess_definition") if cases.get(k)]
+    if cf.get("reasons_note"):
+        notes.append("Reasons: " + f.text(cf["reasons_note"]) + ".")
+    total = cases.get("n_wrongful", cases.get("total"))
+    return {
+        "available": True,
+        "total": f.count(total) if f.is_num(total) else None,
+        "by_group": by_group,
+        "by_cause": by_cause,
+        "by_mode": by_mode,
+        "twins": twin_table,
+        "files": files,
+        "notes": notes,
+    }
+
+
+def _plain(v: Any) -> Any:
+    """A table value as a plain Python value (numpy scalars have .item(); pandas NA becomes None)."""
+    try:
+        if v is None or v != v:  # NaN, NaT
+            return None
+    except (TypeError, ValueError):  # pandas NA raises on comparison
+        return None
+    item = getattr(v, "item", None)
+    if callable(item):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            return str(v)
+    return v
+
+
+def _case_files(frame: Any, data: Mapping, cases: Mapping) -> dict | None:
+    """The first `CASES_IN_HTML` case files as a table (all of them are in cases.csv)."""
+    if frame is None or not hasattr(frame, "columns") or not hasattr(frame, "head"):
+        return None
+    head = frame.head(CASES_IN_HTML)
+    columns = [str(c) for c in head.columns]
+    records = [
+        dict(zip(columns, map(_plain, values), strict=True))
+        for values in head.itertuples(index=False, name=None)
+    ]
+    protected = [a for a in (get(data, "meta", "protected") or []) if str(a) in columns]
+    known = {"case_id", "score", "reasons"} <= set(columns)
+    if known:
+        refs = mapping(cases.get("reference"))
+        cols = [
+            "Case",
+            "Who",
+            "Score#",
+            "Reasons the scorer gave",
+            "Records behind them",
+            "Failure mode",
+            "Twin in the reference group",
+        ]
+        body = []
+        for r in records:
+            who = " · ".join(f.text(r.get(str(a))) for a in protected)
+            thr = r.get("threshold")
+            score = f.num(r.get("score"))
+            if f.is_num(thr):
+                score += f" (< {f.num(thr)})"
+            twins = [(a, r.get(f"twin_{a}_blacklisted")) for a in protected]
+            twins = sorted(((a, b) for a, b in twins if isinstance(b, bool)), key=lambda t: t[1])
+            twin_txt = "; ".join(
+                f"as {f.text(refs.get(a, a))}: {'still blacklisted' if b else 'CLEARED'}"
+                for a, b in twins
+            )
+            body.append(
+                [
+                    cell(f.text(r.get("case_id")), cls="nowrap"),
+                    cell(who or f.DASH),
+                    cell(score, r.get("score") if f.is_num(r.get("score")) else None),
+                    cell(f.text(r.get("reasons"))),
+                    cell(f.text(r.get("key_records")) if r.get("key_records") else f.DASH),
+                    cell(f.text(r.get("failure_mode")) if "failure_mode" in r else f.DASH),
+                    cell(twin_txt or f.DASH, cls="fail" if any(not b for _, b in twins) else ""),
+                ]
+            )
+    else:
+        shown = columns[:12]
+        numeric = [all(f.is_num(r[c]) for r in records) and bool(records) for c in shown]
+        cols = [c + ("#" if n else "") for c, n in zip(shown, numeric, strict=True)]
+        body = [
+            [cell(f.text(r[c]), r[c] if f.is_num(r[c]) else None) for c in shown] for r in records
+        ]
+    n_rows = len(frame)
+    note = (
+        f"Showing {f.count(len(body))} of {f.count(n_rows)} case files; all are in cases.csv beside this report"
+        if n_rows > len(body)
+        else "All case files are shown; they are also in cases.csv beside this report"
+    )
+    note += (
+        ", with every column (key records, mechanisms, reason points, twins' scores)."
+        if known
+        else "."
+    )
+    return table("Case files: people wrongly blacklisted", cols, body, note=note)
