@@ -139,7 +139,7 @@ def test_black_box_agrees_with_shap_exact_on_a_scorer_with_rules(people):
     sc = fitted_scorer(
         people, kind="hgb", features=FEATURES[:4], rules=[("district_flag", -120)], clip=(350, 700)
     )
-    rows = people.index[:12]
+    rows = people.index[:6]
     Z = people[FEATURES[:4]].iloc[100:130]
     ex = explain_scores(
         sc, people, protected=["sex"], per_group=1, background=Z, extra_rows=rows, pairs=8, seed=0

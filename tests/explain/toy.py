@@ -72,7 +72,9 @@ class ToyScorer:
         clip=(350.0, 950.0),
         glass=True,
     ):
-        self.estimator = estimator or HistGradientBoostingClassifier(max_iter=60, random_state=0)
+        self.estimator = estimator or HistGradientBoostingClassifier(
+            max_iter=30, max_leaf_nodes=15, random_state=0
+        )
         self.feature_names = list(features)
         self.threshold = float(threshold)
         self.rules = list(rules)
@@ -106,7 +108,7 @@ class ToyScorer:
 
 def fitted_scorer(people: pd.DataFrame, kind: str = "hgb", **kwargs) -> ToyScorer:
     est = (
-        HistGradientBoostingClassifier(max_iter=60, random_state=0)
+        HistGradientBoostingClassifier(max_iter=30, max_leaf_nodes=15, random_state=0)
         if kind == "hgb"
         else LogisticRegression(max_iter=1000)
     )
