@@ -366,6 +366,14 @@ def write_comparison(
     -------
     Path
         The path of ``index.html``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> a = {"schema_version": 1, "meta": {"min_group_size": 30}}
+    >>> b = {"schema_version": 1, "meta": {"min_group_size": 50}}
+    >>> write_comparison(a, b, tempfile.mkdtemp(), labels=("before", "after")).name
+    'index.html'
     """
     deltas = compare_audits(a, b, labels=labels)
     view = compare_view(deltas)
@@ -383,7 +391,13 @@ def write_comparison(
 
 
 def read_audit_json(path: str | os.PathLike) -> dict:
-    """Load an audit.json file, with an error naming the file when it is not one."""
+    """Load an audit.json file, with an error naming the file when it is not one.
+
+    Raises
+    ------
+    InvalidInputError
+        The file is missing, is not JSON, or is not an object with ``schema_version``.
+    """
     p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))

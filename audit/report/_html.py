@@ -101,5 +101,23 @@ def render_page(template: str, view: Mapping) -> str:
 
 
 def render_html(view: Mapping) -> str:
-    """The audit report page for a view dict made by `summarize`."""
+    """The audit report page for a view dict made by `summarize`.
+
+    Parameters
+    ----------
+    view : Mapping
+        From ``summarize(audit_dict)``.
+
+    Returns
+    -------
+    str
+        One self-contained HTML document: inline CSS, SVG charts and one script allowed by hash.
+
+    Examples
+    --------
+    >>> from audit.report import summarize
+    >>> html = render_html(summarize({"schema_version": 1}))
+    >>> html.startswith("<!DOCTYPE html>"), "default-src 'none'" in html
+    (True, True)
+    """
     return render_page("report.html.j2", view)

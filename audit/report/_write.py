@@ -120,6 +120,11 @@ def build_report(result: Any, *, tables: Mapping | None = None) -> dict[str, str
     -------
     dict of str to str
         ``index.html``, ``audit.json``, ``summary.md`` and, with a ``"cases"`` table, ``cases.csv``.
+
+    Examples
+    --------
+    >>> sorted(build_report({"schema_version": 1}))
+    ['audit.json', 'index.html', 'summary.md']
     """
     data, own_tables = as_audit_dict(result)
     all_tables = {**own_tables, **dict(tables or {})}
