@@ -253,18 +253,19 @@ def find_glass_box(scorer: Any) -> GlassBox | None:
 
     Two ways to expose them:
 
-    - a ``glass_box()`` method returning a mapping with ``model`` (a fitted tree model
-      ``shap.TreeExplainer`` supports, whose raw output is the log-odds of the adverse outcome),
+    - a ``glass_box()`` method returning a mapping with ``model`` (a fitted boosted-tree classifier
+      ``shap.TreeExplainer`` supports, whose ``decision_function`` is the log-odds of the adverse
+      outcome: scikit-learn's HistGradientBoosting/GradientBoosting, XGBoost, LightGBM, CatBoost),
       ``slope`` and ``intercept`` (``score = intercept + slope * log_odds`` before rules and
       clipping) and optionally ``features`` (the columns the model reads);
     - the fitted attributes of a scorecard scorer such as ``audit.scoring.SocialCreditScorer``:
-      ``estimator_`` (binary tree classifier), ``model_features_``, ``positive_`` (the default class)
+      ``estimator_`` (binary boosted-tree classifier), ``model_features_``, ``positive_`` (the default class)
       and the scale ``base_score``, ``base_odds``, ``pdo`` (``score = offset - factor * log_odds``
       with ``factor = pdo / ln 2``, ``offset = base_score - factor * ln(base_odds)``), numeric
       features only.
 
-    Anything else (no hook, a non-tree model, protected attributes as categorical model inputs) is a
-    black box: None.
+    Anything else (no hook, a non-tree model, a random forest — its raw output is a probability,
+    not additive log-odds — protected attributes as categorical model inputs) is a black box: None.
     """
     hook = getattr(scorer, "glass_box", None)
     if callable(hook):
