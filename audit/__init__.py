@@ -9,10 +9,18 @@ from audit.metrics import AuditResult, audit_decisions
 from audit.population import Population, load_population, make_population
 from audit.scoring import Scorer, SocialCreditScorer, as_scorer, check_scorer, load_scorer
 from audit.report import write_report
+from audit.cases import CaseFiles, CaseSelection, build_case_files, select_cases
+from audit.explain import Explanation, explain_scores
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CaseFiles",
+    "CaseSelection",
+    "Explanation",
+    "build_case_files",
+    "explain_scores",
+    "select_cases",
     "write_report",
     "AuditResult",
     "audit_decisions",
