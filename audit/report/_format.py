@@ -113,17 +113,18 @@ def humanize(key: str) -> str:
     return s[:1].upper() + s[1:]
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md(s: Any, limit: int = 120) -> str:
     """Plain text safe inside a Markdown table cell or sentence.
 
-    HTML-special characters become entities (Markdown renderers pass raw HTML through), Markdown
-    punctuation is backslash-escaped, line breaks (including U+2028/2029) become spaces, and the text is
-    cut to `limit` characters.
+    ``<`` and ``>`` become entities (Markdown renderers pass raw HTML through), as does ``&`` where it
+    would start an entity; the punctuation that makes emphasis, code, links or table cells is
+    backslash-escaped; line breaks (including U+2028/2029) become spaces; the text is cut to `limit`
+    characters. Sentences start with our own words, so line-start syntax (``#``, ``-``) cannot arise.
     """
     s = short(s, limit)
     s = re.sub(r"[\r\n\u2028\u2029\x85\x0b\x0c]+", " ", s)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    s = re.sub(r"&(?=#?\w+;)", "&amp;", s).replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", s)

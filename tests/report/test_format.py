@@ -61,4 +61,6 @@ def test_markdown_escapes_html_and_markdown():
     assert "<" not in out and ">" not in out
     assert "\u2028" not in out and "\n" not in out
     assert "\\|" in out and "\\*bold\\*" in out and "\\[link\\]" in out
-    assert "&quot;q&quot;" in out
+    assert f.md("ethnicity & region (18-29)") == "ethnicity & region (18-29)"
+    # no entity survives to be decoded into markup
+    assert f.md("&lt;b&gt; &#60;") == "&amp;lt;b&amp;gt; &amp;#60;"
