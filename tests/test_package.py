@@ -21,3 +21,19 @@ def test_cli_help_runs():
     )
     assert "Audit social-credit-style scoring systems" in out.stdout
     assert audit.__version__
+
+
+def test_public_api_resolves_every_name():
+    for name in audit.__all__:
+        assert getattr(audit, name) is not None, name
+    assert audit.make_population.__module__.startswith("audit.population")
+
+
+def test_importing_the_cli_does_not_import_shap():
+    code = "import sys, audit.cli; print('shap' in sys.modules, 'sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_all_lists_exactly_the_lazy_exports():
+    assert set(audit.__all__) == {"AuditError", "InvalidInputError", "__version__", *audit._EXPORTS}
