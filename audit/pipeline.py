@@ -69,10 +69,12 @@ class RunOutcome:
         violations = d.get("verdict", {}).get("violations", [])
         if violations:
             worst = min(violations, key=lambda v: v.get("value") or 0)
+            where = worst.get("attribute")
+            if worst.get("group") is not None:
+                where = f"{where}={worst['group']}"
             lines.append(
                 f"{len(violations)} threshold violation(s); worst: {worst.get('criterion')} "
-                f"{worst.get('attribute')}={worst.get('group')} at {worst.get('value'):.3f} "
-                f"(threshold {worst.get('threshold')})."
+                f"for {where} at {worst.get('value'):.3f} (threshold {worst.get('threshold')})."
             )
         else:
             lines.append("No threshold violated.")
