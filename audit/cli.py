@@ -143,22 +143,23 @@ def csv_command(path: str, protected: str, reference: tuple[str, ...], out: str,
     """
     import warnings
 
-    from audit.metrics import audit_file, parse_reference, write_plain_report
+    from audit.metrics import parse_reference
+    from audit.pipeline import run_on_decisions
 
     kw["score_range"] = kw["score_range"] or None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = audit_file(
+        result = run_on_decisions(
             path,
             protected=[p.strip() for p in protected.split(",") if p.strip()],
             reference=parse_reference(reference),
+            out=out,
             **kw,
         )
     for w in caught:
         click.echo(f"warning: {w.message}", err=True)
-    write_plain_report(result, out)
     click.echo(result.summary())
-    click.echo(f"wrote {out}/audit.json and {out}/index.html")
+    click.echo(f"wrote {out}/index.html, audit.json, summary.md (and cases.csv)")
     sys.exit(EXIT_OK if result.passed else EXIT_VIOLATION)
 
 

@@ -10,7 +10,9 @@ Two entry points:
   records of a sample, score everyone, audit against truth and observed labels (``audit demo`` /
   ``audit run --spec``);
 * ``run_on_data`` — a user's own scorer on their own people (``audit run --scorer --data``); no ground
-  truth, so the observed label is the label and case files say so.
+  truth, so the observed label is the label and case files say so;
+* ``run_on_decisions`` — a file of decisions already made (``audit csv``): counted in chunks; case
+  files (without reasons: there is no scorer to ask) when the file fits in memory.
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ from tqdm import tqdm
 from audit.cases import build_case_files, select_cases
 from audit.exceptions import InvalidInputError, SchemaError
 from audit.explain import explain_scores
-from audit.metrics import AuditResult, audit_decisions
+from audit.metrics import AuditResult, adverse_mask, audit_decisions, audit_file, read_chunks
 from audit.population import Population, make_population
 from audit.report import write_report
 from audit.scoring import as_scorer, check_scorer, score_population, train_scorer
 
-__all__ = ["RunOutcome", "run_on_data", "run_synthetic"]
+__all__ = ["RunOutcome", "run_on_data", "run_on_decisions", "run_synthetic"]
 
 STAGES_SYNTHETIC = ("population", "train", "score", "audit", "explain", "cases", "report")
 STAGES_DATA = ("check", "score", "audit", "explain", "cases", "report")
@@ -246,6 +248,7 @@ def run_on_data(
     protected = list(protected)
     _require(frame, [label, *protected, *scorer.feature_names])
     frame = frame.reset_index(drop=True)
+    adverse = _adverse(frame[label], positive, label)
     if "person_id" not in frame.columns:
         frame = frame.assign(person_id=np.arange(len(frame), dtype=np.int64))
     stages = _Stages(STAGES_DATA, progress)
@@ -256,7 +259,7 @@ def run_on_data(
         with stages.stage("score"):
             decisions = score_population(scorer, frame, progress=progress)
         people = _people(frame, protected, [label], decisions)
-        people[label] = _adverse(people[label], positive, label)
+        people[label] = adverse
         with stages.stage("audit"):
             result = audit_decisions(
                 people,
@@ -290,6 +293,80 @@ def run_on_data(
     finally:
         stages.close()
     return RunOutcome(result, report, stages.timings)
+
+
+def run_on_decisions(
+    path: str | Path,
+    *,
+    label: str,
+    decision: str,
+    protected: Sequence[str],
+    out: str | Path,
+    reference: dict[str, str] | None = None,
+    cases_per_group: int = 20,
+    max_rows_for_cases: int = 5_000_000,
+    chunk_size: int = 1_000_000,
+    progress: bool = True,
+    **options: Any,
+) -> AuditResult:
+    """Audit a CSV / Parquet file of decisions and write the report (what ``audit csv`` runs).
+
+    The disparity audit reads the file in chunks (any size). Case files need the rows themselves,
+    so they are built only when the file has at most ``max_rows_for_cases`` rows; otherwise the
+    ``cases`` section says why they are missing. There is no scorer here, so case files carry no
+    reason codes and no counterfactual twins, and "wrongful" is judged against the recorded label.
+
+    Parameters
+    ----------
+    path : str or path
+        The decisions file. ``label``, ``decision``, ``protected``, ``reference`` and ``options``
+        are those of :func:`audit.metrics.audit_file`.
+    out : path
+        Report folder.
+    """
+    protected = list(protected)
+    result = audit_file(
+        path,
+        label=label,
+        decision=decision,
+        protected=protected,
+        reference=reference,
+        chunk_size=chunk_size,
+        progress=progress,
+        **options,
+    )
+    meta = result.to_dict()["meta"]
+    if meta["n"] > max_rows_for_cases:
+        result = result.with_section(
+            "cases",
+            {"note": f"Case files not built: {meta['n']:,} rows exceed max_rows_for_cases="
+             f"{max_rows_for_cases:,}; counts and rates above cover every row."},
+        )  # fmt: skip
+    else:
+        columns = list(dict.fromkeys([label, decision, *protected, *filter(None, [meta["score"]])]))
+        frame = pd.concat(
+            list(read_chunks(path, columns, chunk_size=chunk_size, text_columns=protected)),
+            ignore_index=True,
+        )
+        frame[label] = _adverse(frame[label], meta["positive"], label)
+        blacklisted = _adverse(frame[decision], meta["positive"], decision)
+        attributes = result.to_dict()["attributes"]
+        selection = select_cases(
+            frame,
+            blacklisted,
+            protected=protected,
+            reference={a: attributes[a]["reference"] for a in protected},
+            label=label,
+            label_kind="observed",
+            positive=True,
+            per_group=cases_per_group,
+            seed=meta.get("seed") or 0,
+        )
+        scores = frame[meta["score"]].to_numpy() if meta["score"] else None
+        files = build_case_files(selection, frame, scorer=None, explanation=None, scores=scores)
+        result = result.with_section("cases", files.to_dict(), tables={"cases": files.table})
+    write_report(result, out)
+    return result
 
 
 def _finish(
@@ -412,22 +489,9 @@ def _read_people(data: pd.DataFrame | str | Path) -> pd.DataFrame:
     )
 
 
-def _adverse(values: pd.Series, positive: Any, label: str) -> pd.Series:
-    """The label as bool (True = adverse); the positive value must occur as given, never guessed."""
-    if values.isna().any():
-        raise SchemaError(f"Label column '{label}' has {int(values.isna().sum())} missing values.")
-    kinds = pd.unique(values)
-    if positive not in set(kinds.tolist()):
-        raise SchemaError(
-            f"Label column '{label}' never takes the adverse value {positive!r}; "
-            f"its values are {sorted(map(repr, kinds.tolist()))[:10]}. Pass --positive."
-        )
-    if len(kinds) > 2:
-        raise SchemaError(
-            f"Label column '{label}' must hold {positive!r} and one other value; "
-            f"got {len(kinds)} distinct values: {sorted(map(repr, kinds.tolist()))[:10]}."
-        )
-    return values == positive
+def _adverse(values: pd.Series, positive: Any, column: str) -> np.ndarray:
+    """True where ``column`` holds the adverse value, matched exactly as the metrics stage does."""
+    return adverse_mask(values, positive, column=column, role="label")[0]
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:

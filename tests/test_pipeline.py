@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 
 from audit.exceptions import SchemaError
 from audit.metrics import validate_audit_json
-from audit.pipeline import run_on_data, run_synthetic
+from audit.pipeline import run_on_data, run_on_decisions, run_synthetic
 from audit.population import make_population
 from audit.scoring import as_scorer
 
@@ -129,7 +129,7 @@ def test_run_on_users_model_and_data(user_data, tmp_path):
 
 def test_run_on_data_refuses_a_positive_value_that_never_occurs(user_data, tmp_path):
     _, model, data = user_data
-    with pytest.raises(SchemaError, match="never takes the adverse value 1"):
+    with pytest.raises(SchemaError, match=r"positive \(adverse\) value 1"):
         run_on_data(str(model), data, label="defaulted", protected=["gender"], out=tmp_path / "x")
     assert not (tmp_path / "x").exists()
 
@@ -158,3 +158,55 @@ def test_cli_run_missing_column_exits_2_and_writes_nothing(user_data, tmp_path):
     assert proc.returncode == 2
     assert "religion" in proc.stderr
     assert not out.exists()
+
+
+@pytest.fixture
+def decisions_csv(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 2_000
+    frame = pd.DataFrame(
+        {
+            "defaulted": rng.choice(["yes", "no"], n, p=[0.2, 0.8]),
+            "blacklisted": rng.choice(["yes", "no"], n, p=[0.1, 0.9]),
+            "region": rng.choice(["east", "west"], n),
+        }
+    )
+    path = tmp_path / "decisions.csv"
+    frame.to_csv(path, index=False)
+    return frame, path
+
+
+def test_decisions_file_gets_case_files_against_the_recorded_label(decisions_csv, tmp_path):
+    frame, path = decisions_csv
+    out = tmp_path / "r"
+    result = run_on_decisions(
+        path,
+        label="defaulted",
+        decision="blacklisted",
+        protected=["region"],
+        positive="yes",
+        out=out,
+        progress=False,
+    )
+    cases = result.to_dict()["cases"]
+    wrongful = (frame.blacklisted == "yes") & (frame.defaulted == "no")
+    assert cases["label_kind"] == "observed"
+    assert cases["n_wrongful"] == int(wrongful.sum())
+    assert cases["count"]["region"]["west"] == int((wrongful & (frame.region == "west")).sum())
+    assert len(pd.read_csv(out / "cases.csv")) == cases["n_case_files"] > 0
+
+
+def test_decisions_file_too_big_for_case_files_says_so(decisions_csv, tmp_path):
+    _, path = decisions_csv
+    result = run_on_decisions(
+        path,
+        label="defaulted",
+        decision="blacklisted",
+        protected=["region"],
+        positive="yes",
+        out=tmp_path / "r",
+        max_rows_for_cases=100,
+        progress=False,
+    )
+    assert "exceed max_rows_for_cases=100" in result.to_dict()["cases"]["note"]
+    assert not (tmp_path / "r" / "cases.csv").exists()

@@ -8,7 +8,7 @@ chunk at a time, ``audit_counts`` counts merged elsewhere. "Positive" is the adv
 
 from audit.metrics._counts import CELLS, GroupCounts, GroupTable, ScoreGrid, count_groups
 from audit.metrics._engine import SCHEMA_VERSION, audit_chunks, audit_counts, audit_decisions
-from audit.metrics._html import render_plain_html, write_plain_report
+from audit.metrics._inputs import adverse_mask
 from audit.metrics._io import audit_file, parse_reference, read_chunks
 from audit.metrics._named import (
     DISPARITY_FUNCTIONS,
@@ -35,6 +35,7 @@ __all__ = [
     "GroupTable",
     "RateMetric",
     "ScoreGrid",
+    "adverse_mask",
     "adverse_rate_difference",
     "adverse_rate_ratio",
     "audit_chunks",
@@ -48,10 +49,8 @@ __all__ = [
     "load_schema",
     "parse_reference",
     "read_chunks",
-    "render_plain_html",
     "threshold_sweep",
     "validate_audit_json",
     "wrongful_blacklisting_rate_difference",
     "wrongful_blacklisting_rate_ratio",
-    "write_plain_report",
 ]

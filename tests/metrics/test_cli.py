@@ -89,4 +89,5 @@ def test_html_escapes_group_labels(monkeypatch, capsys, tmp_path):
                      "--protected", "g", "--no-progress", "--out", str(out))  # fmt: skip
     assert code in (0, 1)
     html = (out / "index.html").read_text()
-    assert "<script>" not in html and "&lt;script&gt;" in html and "b&amp;b" in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert "b&amp;b" in html and "b&b" not in html
