@@ -252,7 +252,7 @@ def _summary(data: Mapping) -> dict:
             result, cls = "not judged", ""
         else:
             result, cls = "pass", "pass"
-        label = _criterion_label(name) + (" (judged)" if name == judged else "")
+        label = _criterion_label(name) + (" (primary)" if name == judged else "")
         rows.append(
             [
                 cell(label, title=_criterion_rule(name, threshold) or label),

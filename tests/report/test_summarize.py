@@ -53,7 +53,7 @@ def test_verdict_and_criteria(realistic):
     assert summary["verdict_cls"] == "fail"
     crit = {r[0]: r for r in rows_of(summary["criteria"])}
     assert crit["Wrongful blacklisting ratio"][2:4] == ["FAIL", "5"]
-    four_fifths = crit["Four-fifths rule (impact ratio) (judged)"]
+    four_fifths = crit["Four-fifths rule (impact ratio) (primary)"]
     assert four_fifths[2:4] == ["pass", "0"]
     # lowest impact ratio: Tibetan & male, (260 + 4760) / 7000 over Han & male (15100 + 334100) / 400000
     assert four_fifths[4] == "ethnicity & sex: Tibetan & male = 0.82"
