@@ -82,7 +82,7 @@ def save_scorer(scorer: Any, path: str | os.PathLike[str]) -> None:
     scorer._require_fitted("save")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        sio.dump(scorer, tmp)
+        sio.dump(scorer, tmp, compression=zipfile.ZIP_DEFLATED)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
