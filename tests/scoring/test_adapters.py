@@ -129,3 +129,12 @@ def test_not_adaptable():
         as_scorer(42)
     with pytest.raises(ScorerError, match="DataFrame"):
         as_scorer(pd.DataFrame())
+
+
+def test_top_level_exports():
+    import audit
+    import audit.scoring
+
+    for name in ("Scorer", "SocialCreditScorer", "as_scorer", "check_scorer", "load_scorer"):
+        assert getattr(audit, name) is getattr(audit.scoring, name)
+        assert name in audit.__all__
