@@ -22,6 +22,20 @@ CI_METRICS = ("adverse_rate", "favourable_rate", "fpr", "fnr", "ppv", "fdr", "fo
 RATES = ("adverse_rate", "favourable_rate", "fpr", "fnr", "tpr", "tnr", "ppv", "fdr", "for", "npv")
 RATES += ("accuracy", "base_rate")
 
+#: the report's sections, in page order (their element ids)
+SECTIONS = [
+    "summary",
+    "scope",
+    "data",
+    "scorer",
+    "impact",
+    "errors",
+    "scores",
+    "why",
+    "cases",
+    "limitations",
+]
+
 
 def _rate(num: int, den: int) -> float | None:
     return None if den == 0 else round(num / den, 6)

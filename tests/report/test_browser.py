@@ -13,23 +13,10 @@ import pytest
 
 from audit.report import write_comparison, write_report
 from tests.report.conftest import open_page
-from tests.report.fixtures import csv_result, realistic_result
+from tests.report.fixtures import SECTIONS, csv_result, realistic_result
 from tests.report.hostile import hostile_result
 
 pytestmark = pytest.mark.browser
-
-SECTIONS = [
-    "summary",
-    "scope",
-    "data",
-    "scorer",
-    "impact",
-    "errors",
-    "scores",
-    "why",
-    "cases",
-    "limitations",
-]
 
 
 @pytest.fixture(scope="module")

@@ -7,22 +7,9 @@ import pytest
 
 from audit.report import build_report, render_html, summarize
 from audit.report._html import json_island
-from tests.report.fixtures import realistic_result, small_result
+from tests.report.fixtures import SECTIONS, realistic_result, small_result
 from tests.report.htmlcheck import Page, csp_of, inline_script, script_hash, structural_problems
 from tests.report.htmlcheck import json_island as island_of
-
-SECTIONS = [
-    "summary",
-    "scope",
-    "data",
-    "scorer",
-    "impact",
-    "errors",
-    "scores",
-    "why",
-    "cases",
-    "limitations",
-]
 
 
 @pytest.fixture(scope="module")
