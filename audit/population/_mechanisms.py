@@ -125,6 +125,8 @@ def court_listing(ctx: BlockContext) -> None:
     ctx.values["latent_court_listed"] = true.astype(np.int64)
     ctx.records["court_listed"] = (true | stale).astype(np.int64)
     ctx.traces["court_listing"] = stale
+    if cfg.records_default:
+        record_default(ctx, stale)
 
 
 def record_linkage(ctx: BlockContext) -> None:
@@ -155,6 +157,14 @@ def record_linkage(ctx: BlockContext) -> None:
     ctx.records[cfg.count] = current + np.where(merged, w_count[d], 0)
     ctx.records["court_listed"] = ctx.records["court_listed"] | (merged & (w_listed[d] > 0))
     ctx.traces["record_linkage"] = merged
+    if cfg.records_default:
+        record_default(ctx, merged)
+
+
+def record_default(ctx: BlockContext, who: np.ndarray) -> None:
+    """The institution's outcome record (``observed``) shows a default for ``who``, whatever truth is."""
+    observed = ctx.records.get("observed", ctx.values["truth"])
+    ctx.records["observed"] = np.where(who, 1, observed)
 
 
 def political_speech(ctx: BlockContext) -> None:
@@ -198,11 +208,11 @@ def association(ctx: BlockContext) -> None:
 
 
 def label_bias(ctx: BlockContext) -> None:
-    """Record a true non-defaulter as a defaulter with probability effect."""
+    """Record a non-defaulter (not already recorded as one) as a defaulter with probability effect."""
     cfg = ctx.spec.mechanisms.label_bias
-    truth = ctx.values["truth"]
-    flip = (truth == 0) & (ctx.uniform("mech:label_bias:flip") < effect(ctx, cfg))
-    ctx.records["observed"] = np.where(flip, 1, truth)
+    observed = ctx.records.get("observed", ctx.values["truth"])
+    flip = (observed == 0) & (ctx.uniform("mech:label_bias:flip") < effect(ctx, cfg))
+    ctx.records["observed"] = np.where(flip, 1, observed)
     ctx.traces["label_bias"] = flip
 
 

@@ -266,17 +266,26 @@ class Surveillance(_Weighted):
 
 
 class CourtListing(_Weighted):
-    """A paid debt stays listed (stale listing) with probability = effect."""
+    """A paid debt stays listed (stale listing) with probability = effect.
+
+    ``records_default``: the institution's outcome record follows the listing, so a stale listing
+    is also recorded as a default (``observed = 1``) although the debt was paid.
+    """
 
     judgment: str
     paid: str
+    records_default: bool = False
 
 
 class RecordLinkage(_Weighted):
-    """Another person's debt merged onto someone with probability = effect (mistaken identity)."""
+    """Another person's debt merged onto someone with probability = effect (mistaken identity).
+
+    ``records_default``: the merged debt is also recorded as this person's default (``observed = 1``).
+    """
 
     count: str
     same: str | None = None
+    records_default: bool = False
 
 
 class PoliticalSpeech(_Weighted):

@@ -168,6 +168,17 @@ def test_court_listing_keeps_paid_debts_listed_at_the_configured_rate():
     rate_within(listed[judged & paid & uyghur], 1.0 * (0.1 + 0.4))
     rate_within(listed[judged & paid & ~uyghur], 1.0 * 0.1)
     np.testing.assert_array_equal(f["trace_court_listing"], listed & paid)
+    # records_default (on in the scenarios): the outcome record follows the stale listing
+    stale, truth = f["trace_court_listing"].to_numpy(), f["truth"].to_numpy()
+    np.testing.assert_array_equal(f["observed"], np.where(stale, 1, truth))
+    assert stale.sum() > 1000 and (truth[stale] == 0).mean() > 0.5  # so it changes records
+
+
+@pytest.mark.parametrize("mechanism", ["court_listing", "record_linkage"])
+def test_wrong_records_leave_the_outcome_record_alone_without_records_default(mechanism):
+    f = switched_on(mechanism, 1.0 if mechanism == "court_listing" else 0.05, records_default=False)
+    assert f[f"trace_{mechanism}"].sum() > 100
+    np.testing.assert_array_equal(f["observed"], f["truth"])
 
 
 def test_record_linkage_merges_records_at_a_rate_set_by_name_group():
@@ -185,6 +196,8 @@ def test_record_linkage_merges_records_at_a_rate_set_by_name_group():
     # (a donor has missed repayments or a listing, so a merged person shows one or the other)
     assert ((added[traced] > 0) | (f["court_listed"][traced] == 1)).all()
     assert (added[traced] > 0).mean() > 0.9
+    # records_default (on in the scenarios): the merged debt is recorded as this person's default
+    np.testing.assert_array_equal(f["observed"], np.where(traced, 1, f["truth"]))
 
 
 def test_political_speech_flags_critical_posters_at_the_configured_rate():
