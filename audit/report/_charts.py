@@ -169,11 +169,13 @@ def _bars(spec: Mapping) -> Figure:
     cats = spec["categories"]
     series = spec["series"]
     k, s = len(cats), len(series)
+    legend = [ser["label"] for ser in series] if s > 1 else []
     fig = _figure(
         7.2,
         0.8 + (0.24 + 0.16 * s) * k + (0.3 if s > 1 else 0),
         left=_text_inches(cats) + 0.2,
         top=0.15,
+        **({"right": _text_inches(legend, 8) + 0.55} if legend else {}),
     )
     ax = fig.subplots()
     height = 0.8 / s
@@ -203,8 +205,8 @@ def _bars(spec: Mapping) -> Figure:
         ax.axvline(0, color=_FG, linewidth=0.8)
     ax.set_xlabel(spec.get("xlabel", ""))
     _style_axes(ax, percent=spec.get("percent", False))
-    if s > 1:
-        ax.legend(loc="lower right", fontsize=8)
+    if legend:  # beside the plot, never over a bar
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     return fig
 
 
