@@ -52,7 +52,7 @@ class RunOutcome:
 
     def headline(self) -> str:
         """The finding in people, for the terminal."""
-        d = self.result.to_dict()
+        d = self.result.data  # read only: to_dict() would deep-copy the whole audit
         overall = d.get("overall", {})
         counts = overall.get("counts", {})
         label = d.get("meta", {}).get("label", "label")
@@ -335,7 +335,7 @@ def run_on_decisions(
         progress=progress,
         **options,
     )
-    meta = result.to_dict()["meta"]
+    meta = result.data["meta"]
     if meta["n"] > max_rows_for_cases:
         result = result.with_section(
             "cases",
@@ -350,7 +350,7 @@ def run_on_decisions(
         )
         frame[label] = _adverse(frame[label], meta["positive"], label)
         blacklisted = _adverse(frame[decision], meta["positive"], decision)
-        attributes = result.to_dict()["attributes"]
+        attributes = result.data["attributes"]
         selection = select_cases(
             frame,
             blacklisted,
@@ -387,7 +387,7 @@ def _finish(
     positive: Any = 1,
 ) -> AuditResult:
     """Explain and build case files, against the reference groups the metrics chose."""
-    attributes = result.to_dict()["attributes"]
+    attributes = result.data["attributes"]
     reference = {a: attributes[a]["reference"] for a in protected if attributes[a].get("reference")}
     with stages.stage("explain"):
         selection = select_cases(

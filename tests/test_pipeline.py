@@ -70,7 +70,7 @@ def test_synthetic_counts_agree_with_the_population(synthetic):
     # wrongful blacklistings counted by the metrics stage == those counted by the cases stage
     assert doc["overall"]["counts"]["fp"] == doc["cases"]["n_wrongful"]
     cases = pd.read_csv(synthetic[1] / "cases.csv")
-    assert len(cases) == doc["cases"]["n_case_files"]
+    assert len(cases) == doc["cases"]["n_case_files"] > 0
     assert (cases["score"] < cases["threshold"]).all()
 
 

@@ -25,8 +25,6 @@ from audit.report._html import render_html
 from audit.report._markdown import render_markdown
 from audit.report._summarize import summarize
 
-REPORT_FILES = ("index.html", "audit.json", "summary.md", "cases.csv")
-
 
 def as_audit_dict(result: Any) -> tuple[dict, dict]:
     """(audit.json dict, tables) from an `AuditResult`-like object or a plain dict."""
