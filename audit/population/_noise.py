@@ -12,6 +12,7 @@ This module must not know anything about scenarios, nodes or mechanisms.
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import numpy as np
@@ -20,6 +21,8 @@ __all__ = ["BLOCK_SIZE", "BlockNoise", "categorical_ppf", "poisson_ppf"]
 
 #: People per block (2**16). Part of the generator's definition: changing it changes populations.
 BLOCK_SIZE = 1 << 16
+
+_TINY = 1e-300  # below this a Poisson term is recomputed from logs (see poisson_ppf)
 
 
 class BlockNoise:
@@ -70,8 +73,8 @@ def categorical_ppf(u: np.ndarray, cum: np.ndarray) -> np.ndarray:
 def poisson_ppf(u: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """Inverse CDF of the Poisson distribution: smallest k with ``P(X <= k) > u`` (exact search).
 
-    Vectorised over people; the loop runs over count values k (a few dozen at most), shrinking to
-    the people whose count is still undecided. Monotone in ``rate`` for a fixed ``u``, so a
+    Vectorised over people; the loop runs over count values k (a few dozen for small rates, about
+    ``rate + 6 sqrt(rate)`` at most), shrinking to the people whose count is still undecided. Monotone in ``rate`` for a fixed ``u``, so a
     count drawn at a higher rate from the same noise is never smaller.
     """
     k = np.zeros(u.shape, dtype=np.int64)
@@ -82,8 +85,15 @@ def poisson_ppf(u: np.ndarray, rate: np.ndarray) -> np.ndarray:
     while idx.size:
         step += 1
         p_i = p[idx] * rate[idx] / step
+        # exp(-rate) underflows (or is subnormal) for rates above ~700: before the mode, take
+        # the probability from logs instead, so the recurrence resumes from an exact value
+        tiny = p_i < _TINY
+        if tiny.any():
+            r = rate[idx[tiny]]
+            p_i[tiny] = np.exp(step * np.log(r) - r - math.lgamma(step + 1))
         p[idx] = p_i
         cdf[idx] += p_i
         k[idx] = step
-        idx = idx[(u[idx] >= cdf[idx]) & (p_i > 1e-17)]
+        # stop in the far tail only: before the mode (step < rate) the terms are still growing
+        idx = idx[(u[idx] >= cdf[idx]) & ((p_i > 1e-17) | (step < rate[idx]))]
     return k
