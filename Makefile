@@ -7,8 +7,9 @@ SEED ?= 0
 
 .PHONY: demo test lint format install install-dev bench clean
 
+# a venv that failed half-way (Debian's python3 without python3-venv) must not look ready next time
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "python3 -m venv failed: on Debian, apt-get install python3-venv" >&2; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
