@@ -538,8 +538,13 @@ def count_groups(
     )
 
 
-def check_inside(scores: np.ndarray, grid: ScoreGrid, *, explicit: bool, column: str) -> None:
-    """Scores outside an explicit ``score_range`` are an error naming the column and range."""
+def check_inside(
+    scores: np.ndarray, grid: ScoreGrid, *, explicit: bool, column: str, row_offset: int = 0
+) -> None:
+    """Scores outside an explicit ``score_range`` are an error naming the column, range and row.
+
+    ``row_offset`` is the position of the chunk's first row in the whole data.
+    """
     if not explicit:
         return
     outside = (scores < grid.low) | (scores > grid.high)
@@ -547,7 +552,8 @@ def check_inside(scores: np.ndarray, grid: ScoreGrid, *, explicit: bool, column:
         first = int(np.flatnonzero(outside)[0])
         raise SchemaError(
             f"Column {column!r} (score) must lie in score_range [{grid.low}, {grid.high}]; got "
-            f"{int(outside.sum())} value(s) outside (first at row {first}: {float(scores[first])!r})."
+            f"{int(outside.sum())} value(s) outside (first at row {first + row_offset}: "
+            f"{float(scores[first])!r})."
         )
 
 

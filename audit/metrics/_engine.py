@@ -31,6 +31,7 @@ from audit.metrics._counts import (
     GroupTable,
     ScoreGrid,
     _check_missing,
+    check_inside,
     count_encoded,
     groupings,
 )
@@ -240,15 +241,14 @@ class _Accumulator:
         if enc.score is not None:
             if self.grid is None:
                 self.grid = ScoreGrid.for_scores(enc.score)
-            elif self.opts.score_range is not None:
-                outside = (enc.score < self.grid.low) | (enc.score > self.grid.high)
-                if outside.any():
-                    first = int(np.flatnonzero(outside)[0])
-                    raise SchemaError(
-                        f"Column {self.roles.score!r} (score) must lie in score_range "
-                        f"[{self.grid.low}, {self.grid.high}]; got {int(outside.sum())} value(s) "
-                        f"outside (first at row {first + self.rows}: {float(enc.score[first])!r})."
-                    )
+            else:
+                check_inside(
+                    enc.score,
+                    self.grid,
+                    explicit=self.opts.score_range is not None,
+                    column=self.roles.score,
+                    row_offset=self.rows,
+                )
         kw = {
             "protected": self.roles.protected,
             "positive": self.opts.positive,
@@ -1086,5 +1086,5 @@ def audit_decisions(
     if extra_metrics:
         from audit.metrics._extra import add_extra_metrics
 
-        add_extra_metrics(result, enc, counts, extra_metrics, opts.min_group_size)
+        add_extra_metrics(result, enc, counts, extra_metrics)
     return AuditResult(result, {})

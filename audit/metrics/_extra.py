@@ -37,12 +37,12 @@ def add_extra_metrics(
     enc: EncodedChunk,
     counts: GroupCounts,
     metrics: Mapping[str, Callable],
-    min_group_size: int,
 ) -> None:
     """Add ``"extra"`` entries to ``result`` (``audit.json`` as a dict) in place.
 
     ``y_true`` and ``y_pred`` are 0/1 arrays with 1 = adverse (the label and the decision after
-    matching ``positive``); with an observed label the ``"observed"`` block gets its own.
+    matching ``positive``); with an observed label the ``"observed"`` block gets its own. Groups
+    marked ``small`` in ``result`` get ``None``.
     """
     if not isinstance(metrics, Mapping) or not all(callable(f) for f in metrics.values()):
         raise InvalidInputError(

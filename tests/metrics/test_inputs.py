@@ -126,3 +126,12 @@ def test_mapping_input_works():
     data = {"y": [1, 0] * 20, "d": [1, 1] * 20, "g": ["a"] * 40}
     res = audit_decisions(data, label="y", decision="d", protected="g").to_dict()
     assert res["attributes"]["g"]["groups"]["a"]["fpr"] == 1.0
+
+
+def test_score_outside_range_in_a_later_chunk_names_its_row(frame):
+    from audit.metrics import audit_chunks
+
+    scored = frame.assign(s=np.where(np.arange(len(frame)) == 57, 990.0, 500.0))
+    parts = [scored.iloc[:50], scored.iloc[50:]]
+    with pytest.raises(SchemaError, match=r"outside \(first at row 57: 990.0\)"):
+        audit_chunks(parts, **KW, score="s", score_range=(350, 950))
