@@ -115,6 +115,20 @@ class Plan:
         """Integer code of ``category`` in the categorical node ``attr``."""
         return self._codes[attr][category]
 
+    def lookup(self, attr: str, table: dict[str, float]) -> np.ndarray:
+        """``{category: value}`` of ``attr`` as an array indexed by category code (others 0)."""
+        out = np.zeros(len(self.categories[attr]))
+        for category, value in table.items():
+            out[self.code(attr, category)] = value
+        return out
+
+    def share_table(self, attr: str, base: np.ndarray, given: dict) -> np.ndarray:
+        """Cumulative shares per category code of ``attr``: ``base``, or ``given[category]``."""
+        table = np.tile(np.asarray(base, dtype=np.float64), (len(self.categories[attr]), 1))
+        for category, shares in given.items():
+            table[self.code(attr, category)] = shares
+        return np.cumsum(table, axis=1)
+
 
 class BlockContext:
     """Values of one block (or of selected positions of it) while a scenario is evaluated.
@@ -183,10 +197,7 @@ def _linear(ctx: BlockContext, node) -> np.ndarray:
     eta = np.full(ctx.size, float(node.intercept))
     for parent, coef in node.effects.items():
         if isinstance(coef, dict):
-            lookup = np.zeros(len(ctx.plan.categories[parent]))
-            for category, value in coef.items():
-                lookup[ctx.plan.code(parent, category)] = value
-            eta += lookup[ctx.values[parent]]
+            eta += ctx.plan.lookup(parent, coef)[ctx.values[parent]]
         else:
             eta += coef * ctx.values[parent]
     return eta
@@ -203,10 +214,8 @@ def _evaluate(ctx: BlockContext, name: str) -> np.ndarray:
             return mech.proxy(ctx, name, u, base)
         if node.parent is None:
             return categorical_ppf(u, np.cumsum(base)[None, :])
-        table = np.tile(base, (len(ctx.plan.categories[node.parent]), 1))
-        for group, shares in node.given.items():
-            table[ctx.plan.code(node.parent, group)] = shares
-        return categorical_ppf(u, np.cumsum(table, axis=1)[ctx.values[node.parent]])
+        cum = ctx.plan.share_table(node.parent, base, node.given)
+        return categorical_ppf(u, cum[ctx.values[node.parent]])
     eta = _linear(ctx, node)
     if kind == "gaussian":
         if name == ctx.spec.mechanisms.structural.target:

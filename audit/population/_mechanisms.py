@@ -61,10 +61,7 @@ def effect(ctx: BlockContext, mech) -> np.ndarray:
     """``magnitude * (base + sum of weights[attr][category])`` for each person of the context."""
     out = np.full(ctx.size, float(mech.base))
     for attr, table in mech.weights.items():
-        lookup = np.zeros(len(ctx.plan.categories[attr]))
-        for category, weight in table.items():
-            lookup[ctx.plan.code(attr, category)] = weight
-        out += lookup[ctx.values[attr]]
+        out += ctx.plan.lookup(attr, table)[ctx.values[attr]]
     return mech.magnitude * out
 
 
@@ -84,11 +81,10 @@ def proxy(ctx: BlockContext, node: str, u: np.ndarray, base: np.ndarray) -> np.n
     """Draw a proxy target with shares ``(1 - m) base + m shares[group]``; trace = the category
     differs from the one the base shares give with the same noise."""
     cfg = ctx.spec.mechanisms.proxy
-    table = np.tile(base, (len(ctx.plan.categories[cfg.by]), 1))
-    for group, shares in cfg.shares.get(node, {}).items():
-        mixed = (1 - cfg.magnitude) * base + cfg.magnitude * np.asarray(shares)
-        table[ctx.plan.code(cfg.by, group)] = mixed
-    codes = categorical_ppf(u, np.cumsum(table, axis=1)[ctx.values[cfg.by]])
+    m = cfg.magnitude
+    mixed = {g: (1 - m) * base + m * np.asarray(s) for g, s in cfg.shares.get(node, {}).items()}
+    cum = ctx.plan.share_table(cfg.by, base, mixed)
+    codes = categorical_ppf(u, cum[ctx.values[cfg.by]])
     ctx.traces["proxy"] |= codes != categorical_ppf(u, np.cumsum(base)[None, :])
     return codes
 

@@ -535,7 +535,6 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
             )
 
     # parents of nodes
-    edges: dict[str, set[str]] = {n: set() for n in names}
     for name, node in nodes.items():
         if isinstance(node, CategoricalNode):
             if len(node.shares) != len(node.categories):
@@ -556,7 +555,6 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
                     f"nodes.{name}.parent",
                     f"{what} {node.parent!r}; categorical nodes: {sorted(cats)}",
                 )
-            edges[name].add(node.parent)
             for pcat, shares in node.given.items():
                 if pcat not in cats[node.parent].categories:
                     fail(
@@ -584,7 +582,6 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
                 _check_categories(fail, key, effect, cats[parent].categories, parent)
             elif isinstance(effect, dict):
                 fail(key, f"parent {parent!r} is numeric: give a number; got {effect!r}")
-            edges[name].add(parent)
 
     m = s.mechanisms
 
@@ -594,7 +591,7 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
         if nodes[node].kind not in kinds:
             fail(key, f"{node!r} is {nodes[node].kind}; expected {what}")
 
-    def weights(mech: str, w: _Weighted, *, signed: bool = False) -> set[str]:
+    def weights(mech: str, w: _Weighted, *, signed: bool = False) -> None:
         for attr, table in w.weights.items():
             key = f"mechanisms.{mech}.weights.{attr}"
             if attr not in cats:
@@ -612,11 +609,10 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
                 "magnitude > 0 but base and weights are all 0, so the "
                 "mechanism would touch no one; set base or weights",
             )
-        return set(w.weights)
 
     # structural: attributes -> target
     need("mechanisms.structural.target", m.structural.target, ("gaussian",), "a gaussian node")
-    edges[m.structural.target] |= weights("structural", m.structural, signed=True)
+    weights("structural", m.structural, signed=True)
 
     # proxy: by -> targets
     need("mechanisms.proxy.by", m.proxy.by, ("categorical",), "a categorical node")
@@ -635,7 +631,6 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
                     f"expected {len(cats[target].categories)} shares (one per "
                     f"category of {target!r}); got {len(shares)}",
                 )
-        edges[target].add(m.proxy.by)
 
     # record mechanisms (they read the finished world; no edges inside the causal model)
     for i, t in enumerate(m.surveillance.targets):
@@ -692,7 +687,7 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
                 "which is already a node; rename that node",
             )
 
-    _topological_order(edges, fail)
+    _topological_order(_edges(s), fail)
     streams: dict[int, str] = {}
     for stream in [f"node:{n}" for n in names] + list(MECHANISM_STREAMS):
         h = zlib.crc32(stream.encode())
@@ -753,8 +748,9 @@ def _find_cycle(pending: dict[str, set[str]]) -> list[str]:
     return cycle[::-1]  # parent → child order
 
 
-def topological_order(s: Scenario) -> list[str]:
-    """Nodes in an order where every node comes after its parents (ties: declaration order)."""
+def _edges(s: Scenario) -> dict[str, set[str]]:
+    """Parents of every node: its own (``parent`` or ``effects``), plus the attributes that the
+    in-model mechanisms (``structural``, ``proxy``) make it depend on. References must be valid."""
     edges: dict[str, set[str]] = {}
     for name, node in s.nodes.items():
         if isinstance(node, CategoricalNode):
@@ -765,8 +761,13 @@ def topological_order(s: Scenario) -> list[str]:
     edges[m.structural.target] |= set(m.structural.weights)
     for target in m.proxy.shares:
         edges[target].add(m.proxy.by)
+    return edges
+
+
+def topological_order(s: Scenario) -> list[str]:
+    """Nodes in an order where every node comes after its parents (ties: declaration order)."""
 
     def fail(key: str, message: str) -> None:  # pragma: no cover - validated before
         raise SpecError(message, path=s.source, key=key)
 
-    return _topological_order(edges, fail)
+    return _topological_order(_edges(s), fail)
