@@ -288,5 +288,5 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(EXIT_USAGE)
-    except AuditError as e:
+    except (AuditError, OSError) as e:  # an unwritable --out must not exit 1 ("violated")
         fail(e)

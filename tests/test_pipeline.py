@@ -196,6 +196,18 @@ def test_decisions_file_gets_case_files_against_the_recorded_label(decisions_csv
     assert len(pd.read_csv(out / "cases.csv")) == cases["n_case_files"] > 0
 
 
+def test_cli_unwritable_out_exits_2_not_1(decisions_csv, tmp_path):
+    _, path = decisions_csv
+    (tmp_path / "a-file").write_text("")
+    proc = _cli(
+        "csv", str(path), "--label", "defaulted", "--decision", "blacklisted",
+        "--protected", "region", "--positive", "yes", "--out", str(tmp_path / "a-file" / "r"),
+        "--no-progress",
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: ") and "a-file" in proc.stderr
+
+
 def test_decisions_file_too_big_for_case_files_says_so(decisions_csv, tmp_path):
     _, path = decisions_csv
     result = run_on_decisions(
