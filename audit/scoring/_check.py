@@ -15,6 +15,7 @@ import pandas as pd
 
 from audit.exceptions import AuditError, NotFittedError, ScorerError
 from audit.scoring._mapping import SCORE_MAX, SCORE_MIN
+from audit.scoring._protocol import scorer_members_missing
 from audit.scoring._scorer import PROTECTED
 from audit.scoring._validation import require_columns, require_frame
 
@@ -180,7 +181,7 @@ def _run(
 ) -> dict[str, str]:
     X = require_frame(X, who="check_scorer")
     results: dict[str, str] = {}
-    missing = [m for m in ("score", "decide", "feature_names", "threshold") if not _has(scorer, m)]
+    missing = scorer_members_missing(scorer)
     _require(
         not missing,
         "protocol",
@@ -331,10 +332,3 @@ def _run(
     )
     results["no_mutation"] = "ok"
     return results
-
-
-def _has(obj: Any, name: str) -> bool:
-    import inspect
-
-    missing = object()
-    return inspect.getattr_static(obj, name, missing) is not missing

@@ -57,7 +57,8 @@ def train_scorer(
     frame = require_frame(population.frame, who="train_scorer")
     if sample is not None and (not isinstance(sample, int) or sample < 2):
         raise InvalidInputError(
-            f"The 'sample' parameter of train_scorer must be an int >= 2 or None. Got {sample!r}."
+            "The 'sample' parameter of train_scorer must be an int >= 2 or None. "
+            f"Got {sample!r} instead."
         )
     require_columns(frame, [label], who="train_scorer")
     n = len(frame)
@@ -93,7 +94,8 @@ def score_population(
     require_columns(frame, [id_column], who="score_population")
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise InvalidInputError(
-            f"The 'chunk_size' parameter must be a positive int. Got {chunk_size!r}."
+            "The 'chunk_size' parameter of score_population must be a positive int. "
+            f"Got {chunk_size!r} instead."
         )
     n = len(frame)
     scores = np.empty(n, dtype=np.float64)

@@ -68,10 +68,15 @@ class Scorer(Protocol, metaclass=_ScorerMeta):
     def decide(self, X: pd.DataFrame) -> np.ndarray: ...
 
 
+def scorer_members_missing(obj: Any) -> list[str]:
+    """The Scorer members ``obj`` lacks (looked up without running properties)."""
+    missing = object()
+    return [m for m in _MEMBERS if inspect.getattr_static(obj, m, missing) is missing]
+
+
 def is_scorer(obj: Any) -> bool:
     """True if ``obj`` has the four Scorer members (looked up without running properties)."""
-    missing = object()
-    return all(inspect.getattr_static(obj, m, missing) is not missing for m in _MEMBERS)
+    return not scorer_members_missing(obj)
 
 
 class CallableScorer:

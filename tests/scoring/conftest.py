@@ -51,7 +51,7 @@ FEATURES = ["missed_repayments", "gaming_hours", "owns_home", "speech_flag", "co
 
 
 def fast_estimator() -> HistGradientBoostingClassifier:
-    """A small boosted model for tests that fit many times (the default has 200 iterations)."""
+    """A small boosted model for tests that fit many times (the default has 50 iterations)."""
     return HistGradientBoostingClassifier(max_iter=20, early_stopping=False, random_state=0)
 
 
