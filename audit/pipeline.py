@@ -255,7 +255,9 @@ def run_on_data(
     try:
         with stages.stage("check"):
             sample = frame.sample(n=min(len(frame), 2_000), random_state=seed)
-            check_scorer(scorer, sample[scorer.feature_names])
+            # with the protected columns present, so a scorer that secretly reads them fails
+            columns = list(dict.fromkeys([*scorer.feature_names, *protected]))
+            check_scorer(scorer, sample[columns], protected=protected)
         with stages.stage("score"):
             decisions = score_population(scorer, frame, progress=progress)
         people = _people(frame, protected, [label], decisions)

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from audit.exceptions import SchemaError
+from audit.exceptions import AuditError, SchemaError
 from audit.metrics import validate_audit_json
 from audit.pipeline import run_on_data, run_on_decisions, run_synthetic
 from audit.population import make_population
@@ -222,3 +222,26 @@ def test_decisions_file_too_big_for_case_files_says_so(decisions_csv, tmp_path):
     )
     assert "exceed max_rows_for_cases=100" in result.to_dict()["cases"]["note"]
     assert not (tmp_path / "r" / "cases.csv").exists()
+
+
+def test_run_on_data_refuses_a_scorer_that_reads_a_protected_column(user_data, tmp_path):
+    """The contract check sees the protected columns, so a scorer that uses them is caught."""
+    frame, _, data = user_data
+
+    class Peeking:
+        feature_names = ["income", "debts"]
+        threshold = 600.0
+
+        def score(self, X):
+            bonus = 50.0 * (X["gender"] == "m").to_numpy() if "gender" in X.columns else 0.0
+            return np.clip(650.0 - 40.0 * X["debts"].to_numpy() + bonus, 350, 950)
+
+        def decide(self, X):
+            return self.score(X) < self.threshold
+
+    with pytest.raises(AuditError, match="protected"):
+        run_on_data(
+            Peeking(), data, label="defaulted", positive="yes", protected=["gender"],
+            out=tmp_path / "never", progress=False,
+        )  # fmt: skip
+    assert not (tmp_path / "never").exists()
