@@ -23,8 +23,16 @@ import numpy as np
 import pandas as pd
 
 from audit.cases._select import CaseSelection
-from audit.cases._taxonomy import NO_CAUSE, failure_mode_of, linked_features, primary_cause
+from audit.cases._taxonomy import (
+    NO_CAUSE,
+    failure_mode_of,
+    linked_features,
+    primary_cause,
+    trace_matrix,
+    trace_mechanisms,
+)
 from audit.exceptions import InvalidInputError, ScorerError
+from audit.explain._groups import factorize_groups
 
 __all__ = ["CaseFiles", "build_case_files", "pseudonym"]
 
@@ -209,8 +217,9 @@ def build_case_files(
     ids = sub[id_column].tolist() if id_column in sub.columns else list(rows)
     table["case_id"] = pseudonym(ids, salt if salt is not None else f"seed={selection.seed}")
     table["sampled_for"] = selection.sampled_for.loc[rows].to_numpy()
-    for attr in selection.protected:
-        table[attr] = sub[attr].astype(object).where(sub[attr].notna(), "unknown").astype(str)
+    for attr in selection.protected:  # group names as select_cases gave them (missing: "unknown")
+        codes, names = factorize_groups(sub[attr])
+        table[attr] = np.asarray(names, dtype=object)[codes]
     table["score"] = case_scores
     table["threshold"] = float(getattr(scorer, "threshold", np.nan))
     table["blacklisted"] = blacklisted
@@ -222,12 +231,8 @@ def build_case_files(
         table[f"points_{i}"] = reasons[f"points_{i}"].to_numpy()
 
     # mechanisms and failure mode: traces + the person's top reasons
-    mechs = [c.removeprefix("trace_") for c in people.columns if str(c).startswith("trace_")]
-    touched = (
-        sub[[f"trace_{m}" for m in mechs]].to_numpy(dtype=bool)
-        if mechs
-        else np.zeros((len(rows), 0), dtype=bool)
-    )
+    mechs = trace_mechanisms(people.columns)
+    touched = trace_matrix(sub, mechs)
     links = linked_features(mechs, features, mechanism_info, mechanism_features)
     L = np.zeros((len(features), len(mechs)))
     for j, m in enumerate(mechs):
@@ -242,7 +247,7 @@ def build_case_files(
     by_reason = mech_points.argmin(axis=1) if mechs else np.zeros(len(rows), dtype=int)
     has_reason = (mech_points.min(axis=1) < 0) if mechs else np.zeros(len(rows), dtype=bool)
     tags = np.array([failure_mode_of(m) for m in mechs] + [NO_CAUSE], dtype=object)
-    fallback = primary_cause(sub[[f"trace_{m}" for m in mechs]], mechs)
+    fallback = primary_cause(sub, mechs)
     table["failure_mode"] = np.where(has_reason, tags[by_reason], fallback)
     mech_names = np.asarray(mechs, dtype=object)
     table["mechanisms"] = [

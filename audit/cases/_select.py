@@ -35,6 +35,7 @@ from audit.cases._taxonomy import (
     failure_mode_of,
     mechanism_order,
     primary_cause,
+    trace_matrix,
     trace_mechanisms,
 )
 from audit.exceptions import InvalidInputError, SchemaError
@@ -174,14 +175,11 @@ def select_cases(
     wrongful = dec & not_adverse
 
     mechs = mechanism_order(trace_mechanisms(people.columns))
-    causes = primary_cause(people.loc[wrongful, [f"trace_{m}" for m in mechs]], mechs)
+    traces = people.loc[wrongful, [f"trace_{m}" for m in mechs]]  # read once, used twice
+    causes = primary_cause(traces, mechs)
     cause_names = list(dict.fromkeys([*(failure_mode_of(m) for m in mechs), NO_CAUSE]))
     cause_code = pd.Categorical(causes, categories=cause_names).codes.astype(np.int64)
-    touched = (
-        people.loc[wrongful, [f"trace_{m}" for m in mechs]].to_numpy(dtype=bool)
-        if mechs
-        else np.zeros((int(wrongful.sum()), 0), dtype=bool)
-    )
+    touched = trace_matrix(traces, mechs)
 
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xCA5E]))
     keys = rng.random(len(people))

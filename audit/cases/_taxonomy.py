@@ -52,6 +52,7 @@ __all__ = [
     "failure_mode_of",
     "mechanism_order",
     "primary_cause",
+    "trace_matrix",
     "trace_mechanisms",
 ]
 
@@ -120,6 +121,13 @@ def trace_mechanisms(columns: Sequence[str]) -> list[str]:
     return [c.removeprefix("trace_") for c in columns if str(c).startswith("trace_")]
 
 
+def trace_matrix(frame: pd.DataFrame, mechanisms: Sequence[str]) -> np.ndarray:
+    """Boolean array (rows x mechanisms): True where ``trace_<mechanism>`` touched the row."""
+    if not mechanisms:
+        return np.zeros((len(frame), 0), dtype=bool)
+    return frame[[f"trace_{m}" for m in mechanisms]].to_numpy(dtype=bool)
+
+
 def mechanism_order(mechanisms: Sequence[str]) -> list[str]:
     """``mechanisms`` sorted by the precedence of their failure modes (unknown ones last, by name)."""
     tags = list(dict.fromkeys(FAILURE_MODES.values()))
@@ -150,7 +158,7 @@ def primary_cause(traces: pd.DataFrame, mechanisms: Sequence[str] | None = None)
     mechs = mechanism_order(mechanisms or trace_mechanisms(traces.columns))
     if not mechs:
         return np.full(len(traces), NO_CAUSE, dtype=object)
-    touched = traces[[f"trace_{m}" for m in mechs]].to_numpy(dtype=bool)
+    touched = trace_matrix(traces, mechs)
     first = touched.argmax(axis=1)
     tags = np.array([failure_mode_of(m) for m in mechs] + [NO_CAUSE], dtype=object)
     return tags[np.where(touched.any(axis=1), first, len(mechs))]

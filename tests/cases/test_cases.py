@@ -255,3 +255,15 @@ def test_decisions_only_case_files_without_scorer_or_explanation(hand):
     d = cf.to_dict()
     assert d["case_files"]["twins"] is None and "no reason codes" in d["case_files"]["reasons_note"]
     json.dumps(d, allow_nan=False)
+
+
+def test_missing_protected_value_is_the_unknown_group_in_counts_and_case_files(hand):
+    frame = hand.drop(columns=["trace_record_linkage", "trace_district_proxy"])
+    frame["ethnicity"] = frame["ethnicity"].astype(object)
+    frame.loc[1, "ethnicity"] = None  # 502: wrongly blacklisted, ethnicity not recorded
+    dec = HandScorer().decide(frame)
+    sel = select_cases(frame, dec, protected=["ethnicity"], reference={"ethnicity": "A"})
+    assert sel.section["count"]["ethnicity"] == {"A": 1, "B": 2, "unknown": 1}
+    cf = build_case_files(sel, frame)
+    assert cf.table["ethnicity"].tolist() == ["B", "unknown", "B", "A"]
+    assert cf.table["sampled_for"].tolist()[1] == "ethnicity=unknown"
