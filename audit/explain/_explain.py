@@ -122,21 +122,23 @@ class Explanation:
             vals = vals.loc[labels]
         if only_blacklisted:
             vals = vals[self.blacklisted.loc[vals.index].to_numpy()]
-        kk = min(k, vals.shape[1])
         arr = vals.to_numpy()
-        order = np.argsort(arr, axis=1, kind="stable")[:, :kk]
+        order = np.argsort(arr, axis=1, kind="stable")[:, :k]
         pts = np.take_along_axis(arr, order, axis=1)
         names = np.asarray(vals.columns, dtype=object)[order]
-        neg = pts < 0
+        pad = k - pts.shape[1]  # fewer features than k: the last reasons are empty
+        if pad:
+            pts = np.concatenate([pts, np.full((len(pts), pad), np.nan)], axis=1)
+            names = np.concatenate([names, np.full((len(names), pad), None, dtype=object)], axis=1)
+        neg = pts < 0  # NaN padding compares False
         out = pd.DataFrame(index=vals.index)
         out["score"] = self.scores.loc[vals.index].to_numpy()
         out["blacklisted"] = self.blacklisted.loc[vals.index].to_numpy()
         for i in range(k):
-            has = neg[:, i] if i < kk else np.zeros(len(vals), dtype=bool)
             out[f"reason_{i + 1}"] = pd.Series(
-                np.where(has, names[:, i] if i < kk else None, None), index=vals.index, dtype=object
+                np.where(neg[:, i], names[:, i], None), index=vals.index, dtype=object
             )
-            out[f"points_{i + 1}"] = np.where(has, pts[:, i] if i < kk else np.nan, np.nan)
+            out[f"points_{i + 1}"] = np.where(neg[:, i], pts[:, i], np.nan)
         out["reasons"] = format_reasons(names, pts, neg)
         return out
 
@@ -427,7 +429,6 @@ def explain_scores(
             )
             raise InvalidInputError(msg)
 
-    explained_pos = pd.Series(np.arange(len(all_pos)), index=all_pos)
     attributes: dict[str, Any] = {}
     samples: dict[str, pd.Series] = {}
     candidates: list[dict] = []
@@ -435,7 +436,7 @@ def explain_scores(
     constant = [c for c in features if ranks[c][1] <= 1]
     for attr in protected:
         codes, names, ref = groups[attr]
-        rows = explained_pos.loc[per_attr_pos[attr]].to_numpy()
+        rows = np.searchsorted(all_pos, per_attr_pos[attr])  # rows of `values` (all_pos is sorted)
         gcode = codes[per_attr_pos[attr]]
         samples[attr] = pd.Series(
             np.asarray(names, dtype=object)[gcode],
