@@ -350,7 +350,6 @@ def run_on_decisions(
             list(read_chunks(path, columns, chunk_size=chunk_size, text_columns=protected)),
             ignore_index=True,
         )
-        frame[label] = _adverse(frame[label], meta["positive"], label)
         blacklisted = _adverse(frame[decision], meta["positive"], decision)
         attributes = result.data["attributes"]
         selection = select_cases(
@@ -360,7 +359,7 @@ def run_on_decisions(
             reference={a: attributes[a]["reference"] for a in protected},
             label=label,
             label_kind="observed",
-            positive=True,
+            positive=meta["positive"],
             per_group=cases_per_group,
             seed=meta.get("seed") or 0,
         )

@@ -3,7 +3,8 @@
 ``select_cases`` counts wrongful blacklistings (blacklisted although the label is not adverse) per
 group and cause, computes the excess over the reference group's rate, and picks a stratified sample;
 ``build_case_files`` turns that sample into pseudonymous case files with reason codes, mechanisms,
-a failure-mode tag and the counterfactual twin's outcome. Imports neither metrics nor report.
+a failure-mode tag and the counterfactual twin's outcome. From the metrics stage it takes only the
+rule that matches the adverse label value (``adverse_mask``); it never imports the report.
 """
 
 from audit.cases._files import CaseFiles, build_case_files, pseudonym

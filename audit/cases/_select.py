@@ -1,7 +1,8 @@
 """Stage 3c, part 1: who was wrongly blacklisted, how many per group and cause, and how many in excess.
 
 What this is for: the headline numbers in people. A **wrongful blacklisting** is a blacklisting of a
-person whose label is not adverse (``label != positive``): with synthetic data the ground truth
+person whose label is not adverse (``label`` does not hold ``positive``, matched as the metrics
+stage matches it): with synthetic data the ground truth
 (``truth``: they would not have defaulted), with real data only the recorded label (``observed``),
 which may itself be biased — the output says which.
 
@@ -40,6 +41,7 @@ from audit.cases._taxonomy import (
 )
 from audit.exceptions import InvalidInputError, SchemaError
 from audit.explain._groups import resolve_reference, stratified_positions
+from audit.metrics import adverse_mask
 
 __all__ = ["CaseSelection", "select_cases"]
 
@@ -171,7 +173,9 @@ def select_cases(
             "blacklisting cannot be told apart without a label. Drop or fill those rows."
         )
         raise InvalidInputError(msg)
-    not_adverse = (lab != positive).to_numpy()
+    # the same matching rule as the metrics stage ("1" matches 1; a label with two values, neither of
+    # them `positive`, is an error rather than a silently inverted count)
+    not_adverse = ~adverse_mask(lab, positive, column=label, role="label")[0]
     wrongful = dec & not_adverse
 
     mechs = mechanism_order(trace_mechanisms(people.columns))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from audit.cases import build_case_files, failure_mode_of, primary_cause, select_cases
-from audit.exceptions import AuditError, InvalidInputError
+from audit.exceptions import AuditError, InvalidInputError, SchemaError
 from audit.explain import explain_scores
 from tests.explain.toy import fitted_scorer, make_people
 
@@ -267,3 +267,19 @@ def test_missing_protected_value_is_the_unknown_group_in_counts_and_case_files(h
     cf = build_case_files(sel, frame)
     assert cf.table["ethnicity"].tolist() == ["B", "unknown", "B", "A"]
     assert cf.table["sampled_for"].tolist()[1] == "ethnicity=unknown"
+
+
+def test_positive_is_matched_to_the_label_dtype_as_in_the_metrics_stage():
+    """'1' on an int label means 1 (as in audit csv), never "every label differs, all wrongful"."""
+    people = pd.DataFrame({"g": ["a", "a", "b", "b"], "y": [1, 0, 0, 1]})
+    decisions = np.array([True, True, True, False])
+    as_text = select_cases(people, decisions, protected=["g"], label="y", positive="1")
+    # by hand: blacklisted with y == 0 are rows 1 and 2 -> a: 1, b: 1
+    assert as_text.section["count"] == {"g": {"a": 1, "b": 1}}
+    assert as_text.wrongful.tolist() == [False, True, True, False]
+
+
+def test_a_label_without_the_positive_value_is_an_error_not_a_count():
+    people = pd.DataFrame({"g": ["a", "b"] * 20, "y": ["yes", "no"] * 20})
+    with pytest.raises(SchemaError, match="positive"):
+        select_cases(people, np.ones(40, bool), protected=["g"], label="y", positive=1)
