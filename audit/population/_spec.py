@@ -59,6 +59,8 @@ MECHANISM_NAMES = (
     "association",
     "label_bias",
 )
+#: The mechanisms that turn the true world into records (all but structural and proxy), in order.
+RECORD_MECHANISM_NAMES = MECHANISM_NAMES[2:]
 
 #: Columns the generator writes itself; no node may take these names.
 RESERVED_COLUMNS = frozenset(
@@ -662,14 +664,7 @@ def _check_semantics(s: Scenario, path: str | None) -> None:
         "a count node",
     )
     need("mechanisms.association.by", m.association.by, ("categorical",), "a categorical node")
-    for mech in (
-        "surveillance",
-        "court_listing",
-        "record_linkage",
-        "political_speech",
-        "association",
-        "label_bias",
-    ):
+    for mech in RECORD_MECHANISM_NAMES:
         weights(mech, getattr(m, mech))
     recorded = [*m.surveillance.targets, m.record_linkage.count]
     for i, t in enumerate(recorded):

@@ -349,3 +349,11 @@ def test_builtin_scenarios_also_found_where_a_wheel_installs_them(tmp_path, monk
     assert load_spec("sesame").source == str(shared / "sesame.toml")
     with pytest.raises(SpecError, match=r"no scenario file at 'fair'.*built-in scenarios are read"):
         load_spec("fair")
+
+
+def test_record_mechanisms_run_in_the_declared_order():
+    """The generator's list of mechanism functions and the spec's list of names cannot drift apart."""
+    from audit.population._mechanisms import RECORD_MECHANISMS
+    from audit.population._spec import RECORD_MECHANISM_NAMES
+
+    assert [f.__name__ for f in RECORD_MECHANISMS] == list(RECORD_MECHANISM_NAMES)
