@@ -33,7 +33,7 @@ from audit.exceptions import InvalidInputError, SchemaError
 from audit.explain import explain_scores
 from audit.metrics import AuditResult, adverse_mask, audit_decisions, audit_file, read_chunks
 from audit.population import Population, make_population
-from audit.report import write_report
+from audit.report import harm_findings, write_report
 from audit.scoring import as_scorer, check_scorer, score_population, train_scorer
 
 __all__ = ["RunOutcome", "run_on_data", "run_on_decisions", "run_synthetic"]
@@ -61,13 +61,7 @@ class RunOutcome:
             f"blacklisted, of whom {counts.get('fp', 0):,} wrongly (blacklisted although "
             f"{label} was not adverse).",
         ]
-        excess = _largest_excess(d.get("cases", {}))
-        if excess:
-            attr, group, people, ref = excess
-            lines.append(
-                f"Largest excess: {people:,.0f} people of {attr}={group} wrongly blacklisted beyond "
-                f"the rate of the reference group ({ref})."
-            )
+        lines += harm_findings(d)  # the same sentences as the report's executive summary
         violations = d.get("verdict", {}).get("violations", [])
         if violations:
             worst = min(violations, key=lambda v: v.get("value") or 0)
@@ -82,17 +76,6 @@ class RunOutcome:
             lines.append("No threshold violated.")
         lines.append(f"Report: {self.report}")
         return "\n".join(lines)
-
-
-def _largest_excess(cases: dict) -> tuple[str, str, float, str] | None:
-    """(attribute, group, excess people, reference group) of the largest excess, if any."""
-    best = None
-    for attr, groups in (cases.get("groups") or {}).items():
-        for group, g in groups.items():
-            people = g.get("excess") or 0
-            if best is None or people > best[2]:
-                best = (attr, group, people, (cases.get("reference") or {}).get(attr, "?"))
-    return best if best and best[2] >= 0.5 else None
 
 
 class _Stages:

@@ -8,12 +8,13 @@ methodology. This stage computes no statistics and imports neither fairlearn nor
 
 from audit.report._compare import compare_audits, read_audit_json, write_comparison
 from audit.report._html import render_html
-from audit.report._summarize import summarize
+from audit.report._summarize import harm_findings, summarize
 from audit.report._write import build_report, write_report
 
 __all__ = [
     "build_report",
     "compare_audits",
+    "harm_findings",
     "read_audit_json",
     "render_html",
     "summarize",

@@ -340,6 +340,14 @@ def _harm(data: Mapping) -> list[str]:
             else ""
         )
         out.append(f"{f.count(fp)} people were blacklisted although they {base}{rate}.")
+    return out + harm_findings(data)
+
+
+def harm_findings(data: Mapping) -> list[str]:
+    """The findings behind the headline count, as plain sentences (also printed by ``audit demo``):
+    the largest excesses in people, the highest wrongful-blacklisting rate, where records understate
+    the harm, and what the counterfactual twins show."""
+    out = []
     cases = mapping(data.get("cases"))
     excess = mapping(cases.get("excess"))
     totals = mapping(cases.get("excess_total"))
