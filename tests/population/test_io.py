@@ -11,9 +11,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from audit.cli import main
 from audit.exceptions import InvalidInputError
 from audit.population import load_population, make_population
+from tests.cli import run_cli as run_in_process
 
 from .conftest import DATASETS
 
@@ -86,14 +86,7 @@ def run_main(monkeypatch, capsys):
     """`audit population ...` through `audit.cli.main` in this process (fast; same exit codes)."""
 
     def run(*args: str) -> Done:
-        monkeypatch.setattr(sys, "argv", ["audit", "population", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as e:
-            code = e.code
-        out = capsys.readouterr()
-        return Done(code, out.out, out.err)
+        return Done(*run_in_process(monkeypatch, capsys, "population", *args))
 
     return run
 

@@ -2,27 +2,16 @@
 
 import os
 import pickle
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from audit.cli import main
 from audit.population import load_population, make_population
 from audit.scoring import SocialCreditScorer, load_scorer
+from tests.cli import run_cli
 
-
-def run(monkeypatch, capsys, *args):
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["audit", *map(str, args)])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
+run = run_cli
 
 
 @pytest.fixture(scope="module")
