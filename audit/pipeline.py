@@ -93,7 +93,10 @@ class _Stages:
         self.timings[name] = round(time.perf_counter() - start, 3)
         self.bar.update(1)
 
-    def close(self) -> None:
+    def __enter__(self) -> _Stages:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         self.bar.close()
 
 
@@ -142,8 +145,7 @@ def run_synthetic(
     'index.html'
     """
     out = _check_out(out)
-    stages = _Stages(STAGES_SYNTHETIC, progress)
-    try:
+    with _Stages(STAGES_SYNTHETIC, progress) as stages:
         with stages.stage("population"):
             pop = make_population(spec, n=n, seed=seed, progress=progress)
         with stages.stage("train"):
@@ -164,9 +166,10 @@ def run_synthetic(
                 seed=seed,
                 min_fpr_ratio=min_fpr_ratio,
             )
-        result = _finish(
+        return _finish(
             result,
             stages,
+            out=out,
             scorer=scorer,
             frame=pop.frame,
             people=people,
@@ -182,11 +185,6 @@ def run_synthetic(
                 "scorer": _scorer_section(scorer, queried="score(X) on all people"),
             },
         )
-        with stages.stage("report"):
-            report = write_report(result, out)
-    finally:
-        stages.close()
-    return RunOutcome(result, report, stages.timings)
 
 
 def run_on_data(
@@ -234,8 +232,7 @@ def run_on_data(
     adverse = _adverse(frame[label], positive, label)
     if "person_id" not in frame.columns:
         frame = frame.assign(person_id=np.arange(len(frame), dtype=np.int64))
-    stages = _Stages(STAGES_DATA, progress)
-    try:
+    with _Stages(STAGES_DATA, progress) as stages:
         with stages.stage("check"):
             sample = frame.sample(n=min(len(frame), 2_000), random_state=seed)
             # with the protected columns present, so a scorer that secretly reads them fails
@@ -257,9 +254,10 @@ def run_on_data(
                 seed=seed,
                 min_fpr_ratio=min_fpr_ratio,
             )
-        result = _finish(
+        return _finish(
             result,
             stages,
+            out=out,
             scorer=scorer,
             frame=frame,
             people=people,
@@ -273,11 +271,6 @@ def run_on_data(
             progress=progress,
             extra_sections={"scorer": _scorer_section(scorer, queried="score(X) on all rows")},
         )
-        with stages.stage("report"):
-            report = write_report(result, out)
-    finally:
-        stages.close()
-    return RunOutcome(result, report, stages.timings)
 
 
 def run_on_decisions(
@@ -357,6 +350,7 @@ def _finish(
     result: AuditResult,
     stages: _Stages,
     *,
+    out: Path,
     scorer: Any,
     frame: pd.DataFrame,
     people: pd.DataFrame,
@@ -369,8 +363,8 @@ def _finish(
     progress: bool,
     extra_sections: dict[str, Any],
     positive: Any = 1,
-) -> AuditResult:
-    """Explain and build case files, against the reference groups the metrics chose."""
+) -> RunOutcome:
+    """Explain, build case files (against the reference groups the metrics chose), write the report."""
     attributes = result.data["attributes"]
     reference = {a: attributes[a]["reference"] for a in protected if attributes[a].get("reference")}
     with stages.stage("explain"):
@@ -408,7 +402,9 @@ def _finish(
     result = result.with_section("cases", files.to_dict(), tables={"cases": files.table})
     for key, value in extra_sections.items():
         result = result.with_section(key, value)
-    return result
+    with stages.stage("report"):
+        report = write_report(result, out)
+    return RunOutcome(result, report, stages.timings)
 
 
 def _people(
