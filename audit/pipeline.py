@@ -31,7 +31,7 @@ from tqdm import tqdm
 from audit.cases import build_case_files, select_cases
 from audit.exceptions import InvalidInputError, SchemaError
 from audit.explain import explain_scores
-from audit.metrics import AuditResult, adverse_mask, audit_decisions, audit_file, read_chunks
+from audit.metrics import AuditResult, adverse_mask, audit_decisions, audit_file
 from audit.population import Population, make_population
 from audit.report import harm_findings, write_report
 from audit.scoring import as_scorer, check_scorer, score_population, train_scorer
@@ -303,6 +303,17 @@ def run_on_decisions(
         Report folder.
     """
     protected = list(protected)
+    kept: list[pd.DataFrame] = []  # the rows, while they fit, for the case files: one read only
+    kept_rows = 0
+
+    def keep(chunk: pd.DataFrame) -> None:
+        nonlocal kept_rows
+        kept_rows += len(chunk)
+        if kept_rows <= max_rows_for_cases:
+            kept.append(chunk)
+        else:
+            kept.clear()
+
     result = audit_file(
         path,
         label=label,
@@ -311,6 +322,7 @@ def run_on_decisions(
         reference=reference,
         chunk_size=chunk_size,
         progress=progress,
+        on_chunk=keep,
         **options,
     )
     meta = result.data["meta"]
@@ -321,11 +333,7 @@ def run_on_decisions(
              f"{max_rows_for_cases:,}; counts and rates above cover every row."},
         )  # fmt: skip
     else:
-        columns = list(dict.fromkeys([label, decision, *protected, *filter(None, [meta["score"]])]))
-        frame = pd.concat(
-            list(read_chunks(path, columns, chunk_size=chunk_size, text_columns=protected)),
-            ignore_index=True,
-        )
+        frame = pd.concat(kept, ignore_index=True)
         blacklisted = _adverse(frame[decision], meta["positive"], decision)
         attributes = result.data["attributes"]
         selection = select_cases(

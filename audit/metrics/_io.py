@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -230,6 +230,7 @@ def audit_file(
     reference: Mapping[str, str] | None = None,
     chunk_size: int = 1_000_000,
     progress: bool = False,
+    on_chunk: Callable[[pd.DataFrame], None] | None = None,
     **options: object,
 ) -> AuditResult:
     """Audit a CSV or Parquet file of decisions one chunk at a time.
@@ -237,7 +238,8 @@ def audit_file(
     Memory holds one chunk (``chunk_size`` rows of the needed columns) plus the counts. For Parquet
     the score grid comes from the column statistics; for CSV, without ``score_range``, from the
     first chunk (see :func:`audit_chunks`). ``options`` are those of :func:`audit_decisions`
-    (except ``extra_metrics``, which needs all rows in memory).
+    (except ``extra_metrics``, which needs all rows in memory). ``on_chunk``, if given, is called
+    with every chunk as it is read, so a caller that also needs the rows reads the file only once.
 
     Examples
     --------
@@ -263,6 +265,8 @@ def audit_file(
 
     def counted() -> Iterator[pd.DataFrame]:
         for chunk in chunks:
+            if on_chunk is not None:
+                on_chunk(chunk)
             yield chunk
             bar.update(len(chunk))
 
