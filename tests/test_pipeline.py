@@ -42,6 +42,8 @@ def test_synthetic_run_writes_a_complete_report(synthetic):
     doc = json.loads((out / "audit.json").read_text())
     validate_audit_json(doc)
     assert doc == json.loads(json.dumps(run.result.to_dict()))
+    # one byte format: the report writes exactly what AuditResult.to_json gives
+    assert (out / "audit.json").read_text(encoding="utf-8") == run.result.to_json()
     for section in ("attributes", "observed", "explain", "cases", "population", "scorer"):
         assert doc[section], section
     assert set(run.timings) == {

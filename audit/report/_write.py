@@ -77,9 +77,13 @@ def check_json_ready(value: Any, path: str = "audit") -> None:
 
 
 def audit_json(data: Mapping) -> str:
-    """audit.json text: sorted keys, two-space indent, trailing newline (byte-stable)."""
+    """audit.json text, byte for byte what ``AuditResult.to_json`` gives: compact, sorted keys,
+    trailing newline (pretty-print with ``python -m json.tool audit.json``)."""
     check_json_ready(data)
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text + "\n"
 
 
 def _atomic_dir_write(

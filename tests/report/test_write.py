@@ -37,7 +37,9 @@ def test_writes_the_four_files(tmp_path, small):
     ]  # no temp dir left behind
     text = (tmp_path / "out" / "audit.json").read_text(encoding="utf-8")
     assert json.loads(text) == data
-    assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert (
+        text == json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    )
     assert (
         pd.read_csv(tmp_path / "out" / "cases.csv")["case_id"].tolist()
         == tables["cases"]["case_id"].tolist()
