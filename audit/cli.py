@@ -259,7 +259,7 @@ def run_command(
             data,
             label=label,
             protected=[c.strip() for c in protected.split(",") if c.strip()],
-            positive=_parse_positive(positive),
+            positive=positive,  # matched to the column type as in `audit csv`: "1" matches 1
             threshold=threshold,
             seed=seed,
             out=out,
@@ -267,14 +267,6 @@ def run_command(
         )
     _print_outcome(outcome)
     sys.exit(EXIT_OK if outcome.result.passed else EXIT_VIOLATION)
-
-
-def _parse_positive(value: str):
-    """'1' → 1 where it is an integer; otherwise the string as given."""
-    try:
-        return int(value)
-    except ValueError:
-        return value
 
 
 def main() -> None:
