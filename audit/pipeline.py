@@ -18,9 +18,9 @@ Two entry points:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from audit.cases import build_case_files, select_cases
+from audit.core import AuditResult, adverse_mask, resolve_reference, verdict_lines
 from audit.exceptions import InvalidInputError, SchemaError
 from audit.explain import explain_scores
-from audit.metrics import AuditResult, adverse_mask, audit_decisions, audit_file
+from audit.metrics import AuditOptions, audit_decisions, audit_file
 from audit.population import Population, make_population
 from audit.report import harm_findings, write_report
 from audit.scoring import as_scorer, check_scorer, score_population, train_scorer
@@ -51,7 +52,7 @@ class RunOutcome:
     timings: dict[str, float] = field(default_factory=dict)
 
     def headline(self) -> str:
-        """The finding in people, for the terminal."""
+        """The finding in people, and the verdict, for the terminal."""
         d = self.result.data  # read only: to_dict() would deep-copy the whole audit
         overall = d.get("overall", {})
         counts = overall.get("counts", {})
@@ -62,18 +63,7 @@ class RunOutcome:
             f"{label} was not adverse).",
         ]
         lines += harm_findings(d)  # the same sentences as the report's executive summary
-        violations = d.get("verdict", {}).get("violations", [])
-        if violations:
-            worst = min(violations, key=lambda v: v.get("value") or 0)
-            where = worst.get("attribute")
-            if worst.get("group") is not None:
-                where = f"{where}={worst['group']}"
-            lines.append(
-                f"{len(violations)} threshold violation(s); worst: {worst.get('criterion')} "
-                f"for {where} at {worst.get('value'):.3f} (threshold {worst.get('threshold')})."
-            )
-        else:
-            lines.append("No threshold violated.")
+        lines += verdict_lines(d)
         lines.append(f"Report: {self.report}")
         return "\n".join(lines)
 
@@ -109,8 +99,9 @@ def run_synthetic(
     train_size: int = 200_000,
     per_group: int = 200,
     cases_per_group: int = 20,
-    min_fpr_ratio: float | None = 0.8,
+    reference: Mapping[str, str] | None = None,
     progress: bool = True,
+    **options: Any,
 ) -> RunOutcome:
     """Generate a scenario, train and run the stand-in scorer, audit it and write the report.
 
@@ -126,11 +117,14 @@ def run_synthetic(
         People the scorer is trained on (a random sample; their observed records and labels only).
     per_group, cases_per_group : int
         People explained with SHAP per group; case files per group.
-    min_fpr_ratio : float or None
-        Besides the four-fifths rule on favourable rates, judge wrongful-blacklisting parity: the
-        lowest group FPR over the highest (fairlearn ``between_groups`` ratio) must reach this.
+    reference : mapping of str to str, optional
+        Reference groups; by default the scenario's declared ones (``[protected]``).
     progress : bool
         Progress bars on stderr.
+    **options
+        Audit options (:class:`audit.metrics.AuditOptions`). By default a synthetic run judges three
+        criteria at 0.8: the four-fifths rule on favourable rates, the blacklisting (adverse-rate)
+        ratio and the wrongful-blacklisting (FPR) ratio.
 
     Returns
     -------
@@ -148,12 +142,13 @@ def run_synthetic(
     with _Stages(STAGES_SYNTHETIC, progress) as stages:
         with stages.stage("population"):
             pop = make_population(spec, n=n, seed=seed, progress=progress)
+        opts = _options(options, seed=seed, source=f"synthetic:{pop.spec.name}", label_kind="truth")
+        refs = _references(pop.frame, pop.protected, {**pop.reference, **(reference or {})}, opts)
         with stages.stage("train"):
             scorer = train_scorer(pop, sample=min(train_size, n), seed=seed)
         with stages.stage("score"):
             decisions = score_population(scorer, pop.frame, progress=progress)
         people = _people(pop.frame, pop.protected, ["truth", "observed"], decisions)
-        source = f"synthetic:{pop.spec.name}"
         with stages.stage("audit"):
             result = audit_decisions(
                 people,
@@ -162,29 +157,14 @@ def run_synthetic(
                 decision="blacklisted",
                 score="score",
                 protected=pop.protected,
-                source=source,
-                seed=seed,
-                min_fpr_ratio=min_fpr_ratio,
+                options=replace(opts, reference=refs),
             )
-        return _finish(
-            result,
-            stages,
-            out=out,
-            scorer=scorer,
-            frame=pop.frame,
-            people=people,
-            protected=pop.protected,
-            label="truth",
-            population=pop,
-            per_group=per_group,
-            cases_per_group=cases_per_group,
-            seed=seed,
-            progress=progress,
-            extra_sections={
-                "population": _population_section(pop),
-                "scorer": _scorer_section(scorer, queried="score(X) on all people"),
-            },
-        )
+        job = _Job(scorer, pop.frame, people, pop.protected, refs, "truth", 1, pop)
+        extra = {
+            "population": _population_section(pop),
+            "scorer": _scorer_section(scorer, queried="score(X) on all people"),
+        }
+        return _finish(result, stages, job, out, per_group, cases_per_group, seed, progress, extra)
 
 
 def run_on_data(
@@ -198,9 +178,10 @@ def run_on_data(
     threshold: float | None = None,
     per_group: int = 200,
     cases_per_group: int = 20,
-    min_fpr_ratio: float | None = 0.8,
+    reference: Mapping[str, str] | None = None,
     seed: int = 0,
     progress: bool = True,
+    **options: Any,
 ) -> RunOutcome:
     """Audit a user's own scorer on their own people: score, audit, explain, case files, report.
 
@@ -218,20 +199,32 @@ def run_on_data(
     protected : list of str
         Protected attribute columns.
     positive : object
-        The label value meaning the adverse outcome.
+        The label value meaning the adverse outcome (kept as given in ``meta.positive``).
     threshold : float, optional
         Blacklist threshold, if the scorer does not carry one.
+    reference : mapping of str to str, optional
+        Reference groups (default: each attribute's largest group).
+    **options
+        Audit options (:class:`audit.metrics.AuditOptions`); by default the three criteria of
+        :func:`run_synthetic` are judged.
     """
     out = _check_out(out)
     frame = _read_people(data)
-    kwargs = {} if threshold is None else {"threshold": threshold}
-    scorer = as_scorer(scorer, **kwargs)
+    scorer = as_scorer(scorer, **({} if threshold is None else {"threshold": threshold}))
     protected = list(protected)
     _require(frame, [label, *protected, *scorer.feature_names])
     frame = frame.reset_index(drop=True)
-    adverse = _adverse(frame[label], positive, label)
+    adverse, other = adverse_mask(frame[label], positive, column=label, role="label")
+    if other is None:
+        raise SchemaError(
+            f"The label column {label!r} holds only the adverse value {positive!r}; auditing "
+            "wrongful blacklisting needs people whose label is not adverse."
+        )
     if "person_id" not in frame.columns:
         frame = frame.assign(person_id=np.arange(len(frame), dtype=np.int64))
+    source = str(data) if isinstance(data, str | Path) else "DataFrame"
+    opts = _options(options, seed=seed, source=source, positive=positive)
+    refs = _references(frame, protected, reference or {}, opts)
     with _Stages(STAGES_DATA, progress) as stages:
         with stages.stage("check"):
             sample = frame.sample(n=min(len(frame), 2_000), random_state=seed)
@@ -241,7 +234,9 @@ def run_on_data(
         with stages.stage("score"):
             decisions = score_population(scorer, frame, progress=progress)
         people = _people(frame, protected, [label], decisions)
-        people[label] = adverse
+        # the decision in the label's own coding, so one `positive` matches both columns
+        adverse_value = frame[label].to_numpy()[np.argmax(adverse)]
+        people["blacklisted"] = np.where(people["blacklisted"], adverse_value, other)
         with stages.stage("audit"):
             result = audit_decisions(
                 people,
@@ -249,28 +244,13 @@ def run_on_data(
                 decision="blacklisted",
                 score="score",
                 protected=protected,
-                positive=True,
-                source=str(data) if isinstance(data, str | Path) else "DataFrame",
-                seed=seed,
-                min_fpr_ratio=min_fpr_ratio,
+                positive=positive,
+                options=replace(opts, reference=refs),
             )
-        return _finish(
-            result,
-            stages,
-            out=out,
-            scorer=scorer,
-            frame=frame,
-            people=people,
-            protected=protected,
-            label=label,
-            positive=True,
-            population=None,
-            per_group=per_group,
-            cases_per_group=cases_per_group,
-            seed=seed,
-            progress=progress,
-            extra_sections={"scorer": _scorer_section(scorer, queried="score(X) on all rows")},
-        )
+        people["blacklisted"] = decisions["blacklisted"].to_numpy()
+        job = _Job(scorer, frame, people, protected, refs, label, positive, None)
+        extra = {"scorer": _scorer_section(scorer, queried="score(X) on all rows")}
+        return _finish(result, stages, job, out, per_group, cases_per_group, seed, progress, extra)
 
 
 def run_on_decisions(
@@ -280,12 +260,14 @@ def run_on_decisions(
     decision: str,
     protected: Sequence[str],
     out: str | Path,
-    reference: dict[str, str] | None = None,
+    positive: Any = 1,
+    score: str | None = None,
+    observed_label: str | None = None,
     cases_per_group: int = 20,
     max_rows_for_cases: int = 5_000_000,
     chunk_size: int = 1_000_000,
     progress: bool = True,
-    **options: Any,
+    options: AuditOptions | None = None,
 ) -> AuditResult:
     """Audit a CSV / Parquet file of decisions and write the report (what ``audit csv`` runs).
 
@@ -297,8 +279,8 @@ def run_on_decisions(
     Parameters
     ----------
     path : str or path
-        The decisions file. ``label``, ``decision``, ``protected``, ``reference`` and ``options``
-        are those of :func:`audit.metrics.audit_file`.
+        The decisions file. The column arguments and ``options`` are those of
+        :func:`audit.metrics.audit_file`.
     out : path
         Report folder.
     """
@@ -319,92 +301,99 @@ def run_on_decisions(
         label=label,
         decision=decision,
         protected=protected,
-        reference=reference,
+        positive=positive,
+        score=score,
+        observed_label=observed_label,
         chunk_size=chunk_size,
         progress=progress,
         on_chunk=keep,
-        **options,
+        options=options,
     )
-    meta = result.data["meta"]
-    if meta["n"] > max_rows_for_cases:
+    n = result.data["meta"]["n"]
+    if n > max_rows_for_cases:
         result = result.with_section(
             "cases",
-            {"note": f"Case files not built: {meta['n']:,} rows exceed max_rows_for_cases="
+            {"note": f"Case files not built: {n:,} rows exceed max_rows_for_cases="
              f"{max_rows_for_cases:,}; counts and rates above cover every row."},
         )  # fmt: skip
     else:
         frame = pd.concat(kept, ignore_index=True)
-        blacklisted = _adverse(frame[decision], meta["positive"], decision)
-        attributes = result.data["attributes"]
+        blacklisted = adverse_mask(frame[decision], positive, column=decision, role="decision")[0]
         selection = select_cases(
             frame,
             blacklisted,
             protected=protected,
-            reference={a: attributes[a]["reference"] for a in protected},
+            reference={a: result.references[a] for a in protected},
             label=label,
             label_kind="observed",
-            positive=meta["positive"],
+            positive=positive,
             per_group=cases_per_group,
-            seed=meta.get("seed") or 0,
+            seed=result.data["meta"]["seed"],
         )
-        scores = frame[meta["score"]].to_numpy() if meta["score"] else None
+        scores = frame[score].to_numpy() if score else None
         files = build_case_files(selection, frame, scorer=None, explanation=None, scores=scores)
         result = result.with_section("cases", files.to_dict(), tables={"cases": files.table})
     write_report(result, out)
     return result
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What the explain and case-file stages need of a run, resolved once."""
+
+    scorer: Any
+    frame: pd.DataFrame
+    people: pd.DataFrame
+    protected: list[str]
+    reference: dict[str, str]
+    label: str
+    positive: Any
+    population: Population | None
+
+
 def _finish(
     result: AuditResult,
     stages: _Stages,
-    *,
+    job: _Job,
     out: Path,
-    scorer: Any,
-    frame: pd.DataFrame,
-    people: pd.DataFrame,
-    protected: list[str],
-    label: str,
-    population: Population | None,
     per_group: int,
     cases_per_group: int,
     seed: int,
     progress: bool,
     extra_sections: dict[str, Any],
-    positive: Any = 1,
 ) -> RunOutcome:
-    """Explain, build case files (against the reference groups the metrics chose), write the report."""
-    attributes = result.data["attributes"]
-    reference = {a: attributes[a]["reference"] for a in protected if attributes[a].get("reference")}
+    """Explain and build case files against the run's reference groups, then write the report."""
     with stages.stage("explain"):
         selection = select_cases(
-            people,
+            job.people,
             "blacklisted",
-            protected=protected,
-            reference=reference,
-            label=label,
-            positive=positive,
+            protected=job.protected,
+            reference=job.reference,
+            label=job.label,
+            positive=job.positive,
             per_group=cases_per_group,
             seed=seed,
         )
         explanation = explain_scores(
-            scorer,
-            frame,
-            protected=protected,
-            reference=reference,
+            job.scorer,
+            job.frame,
+            protected=job.protected,
+            reference=job.reference,
             per_group=per_group,
             extra_rows=selection.rows,
-            scores=people["score"].to_numpy(),
+            scores=job.people["score"].to_numpy(),
             seed=seed,
             progress=progress,
         )
     with stages.stage("cases"):
+        pop = job.population
         files = build_case_files(
             selection,
-            people.join(frame.drop(columns=people.columns, errors="ignore")),
-            scorer=scorer,
+            job.people.join(job.frame.drop(columns=job.people.columns, errors="ignore")),
+            scorer=job.scorer,
             explanation=explanation,
-            population=population,
-            mechanism_info=population.mechanisms if population is not None else None,
+            population=pop,
+            mechanism_info=pop.mechanisms if pop is not None else None,
         )
     result = result.with_section("explain", explanation.to_dict())
     result = result.with_section("cases", files.to_dict(), tables={"cases": files.table})
@@ -413,6 +402,31 @@ def _finish(
     with stages.stage("report"):
         report = write_report(result, out)
     return RunOutcome(result, report, stages.timings)
+
+
+#: What `audit demo` and `audit run` judge unless told otherwise.
+RUN_CRITERIA = {"min_impact_ratio": 0.8, "min_adverse_ratio": 0.8, "min_fpr_ratio": 0.8}
+
+
+def _options(options: dict[str, Any], **fixed: Any) -> AuditOptions:
+    """The run's audit options: the run criteria, the caller's options, then what the run fixes."""
+    return AuditOptions.make(**{**RUN_CRITERIA, **options, **fixed})
+
+
+def _references(
+    frame: pd.DataFrame, protected: list[str], requested: Mapping[str, str], opts: AuditOptions
+) -> dict[str, str]:
+    """The reference group of every protected attribute, resolved ONCE by the one rule
+    (:func:`audit.core.choose_reference`) and handed to metrics, explanations and case files."""
+    unknown = [a for a in requested if a not in protected and " & " not in a]
+    if unknown:
+        raise InvalidInputError(
+            f"--reference names {unknown[0]!r}, which is not a protected attribute; protected "
+            f"attributes: {protected}."
+        )
+    resolved = resolve_reference(frame, protected, requested, min_size=opts.min_group_size)
+    refs = {a: names[ref] for a, (_, names, ref) in resolved.items()}
+    return {**refs, **{k: v for k, v in requested.items() if " & " in k}}
 
 
 def _people(
@@ -475,11 +489,6 @@ def _read_people(data: pd.DataFrame | str | Path) -> pd.DataFrame:
     raise InvalidInputError(
         f"Data file '{path}' must be .csv or .parquet; got {path.suffix or 'no suffix'!r}."
     )
-
-
-def _adverse(values: pd.Series, positive: Any, column: str) -> np.ndarray:
-    """True where ``column`` holds the adverse value, matched exactly as the metrics stage does."""
-    return adverse_mask(values, positive, column=column, role="label")[0]
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:

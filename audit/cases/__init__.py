@@ -1,10 +1,10 @@
-"""Stage 3c: the wrongly blacklisted — counts and excess by group and cause, and their case files.
+"""Stage 3c: the wrongly blacklisted — counts by group and cause, and their case files.
 
 ``select_cases`` counts wrongful blacklistings (blacklisted although the label is not adverse) per
-group and cause, computes the excess over the reference group's rate, and picks a stratified sample;
-``build_case_files`` turns that sample into pseudonymous case files with reason codes, mechanisms,
-a failure-mode tag and the counterfactual twin's outcome. From the metrics stage it takes only the
-rule that matches the adverse label value (``adverse_mask``); it never imports the report.
+group and cause and picks a stratified sample; ``build_case_files`` turns that sample into
+pseudonymous case files with reason codes, mechanisms, a failure-mode tag and the counterfactual
+twin's outcome. It imports only the ground floor (``audit.core``: the ``positive`` rule, groups and
+the reference rule), never a sibling stage or the report.
 """
 
 from audit.cases._files import CaseFiles, build_case_files, pseudonym

@@ -31,8 +31,8 @@ from audit.cases._taxonomy import (
     trace_matrix,
     trace_mechanisms,
 )
+from audit.core import factorize_groups
 from audit.exceptions import InvalidInputError, ScorerError
-from audit.explain._groups import factorize_groups
 
 __all__ = ["CaseFiles", "build_case_files", "pseudonym"]
 

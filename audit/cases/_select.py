@@ -1,4 +1,4 @@
-"""Stage 3c, part 1: who was wrongly blacklisted, how many per group and cause, and how many in excess.
+"""Stage 3c, part 1: who was wrongly blacklisted, how many per group and cause.
 
 What this is for: the headline numbers in people. A **wrongful blacklisting** is a blacklisting of a
 person whose label is not adverse (``label`` does not hold ``positive``, matched as the metrics
@@ -6,15 +6,9 @@ stage matches it): with synthetic data the ground truth
 (``truth``: they would not have defaulted), with real data only the recorded label (``observed``),
 which may itself be biased — the output says which.
 
-**Excess wrongful blacklistings** of a group: how many of its people would *not* have been wrongly
-blacklisted had the group been treated at the reference group's rate::
-
-    excess_signed = wrongful_g - rate_ref * not_adverse_g      rate_ref = wrongful_ref / not_adverse_ref
-    excess        = max(0, excess_signed)
-
-``excess`` is floored at 0 because it counts people harmed: a group wrongly blacklisted *less* often
-than the reference has no one in excess (its ``excess_signed`` is negative and reported beside it).
-Not rounded (an expected count); the reference group's excess is 0 by definition.
+How many of a group's wrongful blacklistings are *in excess* of the reference group's rate, with
+an interval, is a statistic of the metrics stage (``excess_wrongful`` in each group block of
+``audit.json``); this stage counts people and picks them, it does not estimate.
 
 It then picks the case files: up to ``per_group`` wrongly blacklisted people per group of each
 protected attribute (a simple random sample within the group; attributes share random keys so their
@@ -39,9 +33,8 @@ from audit.cases._taxonomy import (
     trace_matrix,
     trace_mechanisms,
 )
+from audit.core import adverse_mask, resolve_reference, stratified_positions
 from audit.exceptions import InvalidInputError, SchemaError
-from audit.explain._groups import resolve_reference, stratified_positions
-from audit.metrics import adverse_mask
 
 __all__ = ["CaseSelection", "select_cases"]
 
@@ -113,7 +106,7 @@ def select_cases(
     per_group: int = 20,
     seed: int = 0,
 ) -> CaseSelection:
-    """Count wrongful blacklistings by group and cause, compute the excess, and pick case files.
+    """Count wrongful blacklistings by group and cause, and pick case files.
 
     Parameters
     ----------
@@ -124,7 +117,8 @@ def select_cases(
     protected : list of str
         Protected attribute columns (missing values are the group ``"unknown"``).
     reference : mapping, optional
-        Reference group per attribute (default: the largest group).
+        Reference group per attribute (default: the one rule of
+        :func:`audit.core.choose_reference`, the largest group); pass the run's references.
     label : str
         The label column: ``"truth"`` for synthetic populations, the recorded label otherwise.
     label_kind : {"truth", "observed"}, optional
@@ -145,8 +139,8 @@ def select_cases(
     >>> people = pd.DataFrame({"g": ["a", "a", "b", "b", "b"], "truth": [0, 0, 0, 0, 1]})
     >>> sel = select_cases(people, [True, False, True, True, True], protected=["g"],
     ...                    reference={"g": "a"})
-    >>> sel.section["count"], sel.section["excess"]
-    ({'g': {'a': 1, 'b': 2}}, {'g': {'a': 0.0, 'b': 1.0}})
+    >>> sel.section["count"], sel.section["groups"]["g"]["b"]["rate"]
+    ({'g': {'a': 1, 'b': 2}}, 1.0)
     """
     if label_kind is None:
         label_kind = "truth" if label == "truth" else "observed"
@@ -188,7 +182,7 @@ def select_cases(
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xCA5E]))
     keys = rng.random(len(people))
     wpos = np.flatnonzero(wrongful)
-    count, excess, detail, by_cause, touched_by, reference_names = {}, {}, {}, {}, {}, {}
+    count, detail, by_cause, touched_by, reference_names = {}, {}, {}, {}, {}
     strata_pos, strata_text = [], []
     for attr in protected:
         codes, names, ref = groups[attr]
@@ -197,24 +191,12 @@ def select_cases(
         n_wrong = np.bincount(codes[wrongful], minlength=G)
         n_neg = np.bincount(codes[not_adverse], minlength=G)
         rate = np.divide(n_wrong, n_neg, out=np.full(G, np.nan), where=n_neg > 0)
-        expected = rate[ref] * n_neg
-        signed = n_wrong - expected
-        signed[ref] = 0.0
         count[attr] = {names[g]: int(n_wrong[g]) for g in range(G)}
-        excess[attr] = {
-            names[g]: (float(max(0.0, signed[g])) if np.isfinite(signed[g]) else None)
-            for g in range(G)
-        }
         detail[attr] = {
             names[g]: {
                 "wrongful": int(n_wrong[g]),
                 "not_adverse": int(n_neg[g]),
                 "rate": float(rate[g]) if np.isfinite(rate[g]) else None,
-                "expected_at_reference_rate": (
-                    float(expected[g]) if np.isfinite(expected[g]) else None
-                ),
-                "excess": excess[attr][names[g]],
-                "excess_signed": float(signed[g]) if np.isfinite(signed[g]) else None,
             }
             for g in range(G)
         }
@@ -253,20 +235,12 @@ def select_cases(
         "n_not_adverse": int(not_adverse.sum()),
         "reference": reference_names,
         "count": count,
-        "excess": excess,
-        "excess_total": {
-            a: float(sum(v for v in excess[a].values() if v is not None)) for a in protected
-        },
         "groups": detail,
         "by_cause": by_cause,
         "by_cause_total": {c: int(total_cause[j]) for j, c in enumerate(cause_names)},
         "touched_by": touched_by,
         "mechanisms": mechs,
         "taxonomy": {m: failure_mode_of(m) for m in mechs} or dict(FAILURE_MODES),
-        "excess_definition": (
-            "excess = max(0, wrongful - reference wrongful rate x group's people with a "
-            "non-adverse label); excess_signed without the floor"
-        ),
         "cause_rule": (
             "by_cause: first mechanism that touched the person (trace_ columns), in the order of "
             "'taxonomy'; 'no identifiable cause' if none did"

@@ -6,8 +6,8 @@ principle 1); a tree-model shortcut is used only where it gives the same numbers
 metrics nor the report stage; returns plain data.
 """
 
+from audit.core import UNKNOWN, factorize_groups, stratified_positions
 from audit.explain._explain import Explanation, explain_scores, format_reasons
-from audit.explain._groups import UNKNOWN, factorize_groups, stratified_positions
 from audit.explain._proxies import group_auc, rank_proxies
 
 __all__ = [

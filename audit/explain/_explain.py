@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from audit.core import resolve_reference, stratified_positions
 from audit.exceptions import InvalidInputError, ScorerError
-from audit.explain._groups import resolve_reference, stratified_positions
 from audit.explain._proxies import group_auc, rank_proxies, value_ranks
 from audit.explain._shapley import (
     find_glass_box,

@@ -6,9 +6,17 @@ chunk at a time, ``audit_counts`` counts merged elsewhere. "Positive" is the adv
 (blacklisted; defaulted); a false positive is a wrongful blacklisting.
 """
 
-from audit.metrics._counts import CELLS, GroupCounts, GroupTable, ScoreGrid, count_groups
+from audit.core import (
+    CELLS,
+    METRICS,
+    AuditResult,
+    RateMetric,
+    adverse_mask,
+    load_schema,
+    validate_audit_json,
+)
+from audit.metrics._counts import GroupCounts, GroupTable, ScoreGrid, count_groups
 from audit.metrics._engine import SCHEMA_VERSION, audit_chunks, audit_counts, audit_decisions
-from audit.metrics._inputs import adverse_mask
 from audit.metrics._io import audit_file, parse_reference, read_chunks
 from audit.metrics._named import (
     DISPARITY_FUNCTIONS,
@@ -20,9 +28,8 @@ from audit.metrics._named import (
     wrongful_blacklisting_rate_difference,
     wrongful_blacklisting_rate_ratio,
 )
-from audit.metrics._rates import METRICS, RateMetric
-from audit.metrics._result import AuditResult
-from audit.metrics._schema import load_schema, validate_audit_json
+from audit.metrics._options import AuditOptions
+from audit.metrics._plan import plan_audit
 from audit.metrics._scores import threshold_sweep
 
 __all__ = [
@@ -30,6 +37,7 @@ __all__ = [
     "DISPARITY_FUNCTIONS",
     "METRICS",
     "SCHEMA_VERSION",
+    "AuditOptions",
     "AuditResult",
     "GroupCounts",
     "GroupTable",
@@ -48,6 +56,7 @@ __all__ = [
     "impact_ratios",
     "load_schema",
     "parse_reference",
+    "plan_audit",
     "read_chunks",
     "threshold_sweep",
     "validate_audit_json",

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from audit.core import CELLS, make_roles
 from audit.exceptions import InvalidInputError, SchemaError
-from audit.metrics._inputs import EncodedChunk, as_frame, encode_chunk, make_roles
+from audit.metrics._inputs import EncodedChunk, as_frame, encode_chunk
 
 __all__ = ["CELLS", "GroupCounts", "GroupTable", "ScoreGrid", "count_encoded", "count_groups"]
 
-#: Order of the confusion cells in every counts array.
-CELLS = ("tn", "fp", "fn", "tp")
 
 # Above this many possible groups per row, group codes are compressed with np.unique first.
 _DENSE_LIMIT = 1 << 16

@@ -18,9 +18,10 @@ line. Floats are parsed exactly, so a CSV and a Parquet copy of the same data ha
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +29,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from audit.core import AuditResult, make_roles
 from audit.exceptions import InvalidInputError, SchemaError
 from audit.metrics._counts import ScoreGrid
 from audit.metrics._engine import audit_chunks
-from audit.metrics._inputs import make_roles
-from audit.metrics._result import AuditResult
+from audit.metrics._options import AuditOptions
 
 __all__ = ["audit_file", "parse_reference", "read_chunks"]
 
@@ -227,19 +228,20 @@ def audit_file(
     protected: str | Sequence[str],
     positive: object = 1,
     score: str | None = None,
-    reference: Mapping[str, str] | None = None,
+    observed_label: str | None = None,
     chunk_size: int = 1_000_000,
     progress: bool = False,
     on_chunk: Callable[[pd.DataFrame], None] | None = None,
-    **options: object,
+    options: AuditOptions | None = None,
+    **kw: object,
 ) -> AuditResult:
     """Audit a CSV or Parquet file of decisions one chunk at a time.
 
     Memory holds one chunk (``chunk_size`` rows of the needed columns) plus the counts. For Parquet
     the score grid comes from the column statistics; for CSV, without ``score_range``, from the
-    first chunk (see :func:`audit_chunks`). ``options`` are those of :func:`audit_decisions`
-    (except ``extra_metrics``, which needs all rows in memory). ``on_chunk``, if given, is called
-    with every chunk as it is read, so a caller that also needs the rows reads the file only once.
+    first chunk (see :func:`audit_chunks`). Options: see :class:`AuditOptions` (``extra_metrics``
+    needs all rows in memory: use :func:`audit_decisions`). ``on_chunk``, if given, is called with
+    every chunk as it is read, so a caller that also needs the rows reads the file only once.
 
     Examples
     --------
@@ -247,17 +249,18 @@ def audit_file(
     ...                  protected=["ethnicity", "sex"])  # doctest: +SKIP
     >>> print(res.summary())  # doctest: +SKIP
     """
-    if "extra_metrics" in options:
-        raise InvalidInputError(
-            "extra_metrics needs every row in memory; load the file and use audit_decisions."
-        )
-    roles = make_roles(label, decision, protected, score, options.get("observed_label"))
+    if "extra_metrics" in kw:
+        msg = "extra_metrics needs every row in memory; load the file and use audit_decisions."
+        raise InvalidInputError(msg)
+    opts = AuditOptions.make(options, positive=positive, **kw)
+    roles = make_roles(label, decision, protected, score, observed_label)
     chunks = read_chunks(path, roles.columns(), chunk_size=chunk_size, text_columns=roles.protected)
-    if score is not None and options.get("score_range") is None:
-        grid = chunks.score_grid(score)
-        if grid is not None:
-            options["score_range"] = grid
-    options.setdefault("source", str(path))
+    changes: dict = {}
+    if score is not None and opts.score_range is None:
+        changes["score_range"] = chunks.score_grid(score)
+    if opts.source is None:
+        changes["source"] = str(path)
+    opts = dataclasses.replace(opts, **changes) if changes else opts
     bar = tqdm(
         total=chunks.n_rows, unit="rows", unit_scale=True, disable=not progress, file=sys.stderr,
         desc=Path(path).name,
@@ -276,10 +279,10 @@ def audit_file(
             label=label,
             decision=decision,
             protected=protected,
-            positive=positive,
+            positive=opts.positive,
             score=score,
-            reference=reference,
-            **options,
+            observed_label=observed_label,
+            options=opts,
         )
     finally:
         bar.close()

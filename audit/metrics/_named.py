@@ -16,9 +16,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from audit.core import METRICS, choose_reference
 from audit.exceptions import InvalidInputError
 from audit.metrics._counts import GroupTable, count_groups
-from audit.metrics._rates import METRICS, aggregate
+from audit.metrics._rates import aggregate
 
 __all__ = [
     "DISPARITY_FUNCTIONS",
@@ -151,27 +152,22 @@ def impact_ratios(
 ) -> dict[str, float]:
     """Impact ratio of each group: its favourable rate over the reference group's.
 
-    Favourable rate = ``(tn + fn) / n``, the share *not* blacklisted. The reference is the most
-    favoured group (highest favourable rate; EEOC and NYC LL144) unless named. Ideal value: 1;
-    below 0.8 fails the EEOC four-fifths rule.
+    Favourable rate = ``(tn + fn) / n``, the share *not* blacklisted. The reference is the group
+    named, else the one rule of the audit (:func:`audit.core.choose_reference`: the largest group),
+    never a group chosen by its outcome. Ideal value: 1; outside 0.8–1.25 fails the four-fifths rule.
+    (The EEOC's own comparison with the most favoured group is ``adverse_rate_ratio``'s
+    ``between_groups`` on favourable rates, or the LL144 table of :func:`audit_decisions`.)
 
     Examples
     --------
-    >>> impact_ratios([1, 0, 0, 0, 1, 1, 0, 0], sensitive_features=list("aaaabbbb"))
+    >>> impact_ratios([1, 0, 0, 0, 1, 1, 0, 0], sensitive_features=list("aaaabbbb"), reference="a")
     {'a': 1.0, 'b': 0.6666666666666666}
     """
     y_pred = np.asarray(y_pred)
     table = _table(y_pred, y_pred, sensitive_features, positive)
     names = table.group_names
+    ref, _ = choose_reference(names, table.n, requested=reference, grouping="sensitive_features")
     fav = METRICS["favourable_rate"](table.cells)
-    if reference is None:
-        ref = int(np.argmax(fav))
-    elif reference in names:
-        ref = names.index(reference)
-    else:
-        raise InvalidInputError(
-            f"The reference group {reference!r} does not exist; the groups are: {names}."
-        )
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = fav / fav[ref]
     return {name: float(r) for name, r in zip(names, ratio, strict=True)}

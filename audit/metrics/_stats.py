@@ -1,8 +1,8 @@
-"""Intervals and tests computed from counts: Wilson, count bootstrap, z / Fisher tests, Holm.
+"""Intervals and tests of single rates computed from counts: Wilson, z / Fisher tests, Holm.
 
-What it is for: the uncertainty around every rate and disparity the audit reports, vectorised over
-groups (and replicates), so that a thousand bootstrap replicates cost the same whatever the number
-of rows.
+What it is for: the uncertainty around every rate the audit reports and the tests of each group
+against its reference, vectorised over groups (two-rate intervals, homogeneity and power live in
+``_intervals``).
 What it must not do: see rows, decide which groups are compared, or format results.
 """
 
@@ -13,13 +13,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import stats
 
-__all__ = [
-    "compare_proportions",
-    "holm",
-    "percentile_interval",
-    "resample_cells",
-    "wilson_interval",
-]
+__all__ = ["compare_proportions", "holm", "wilson_interval"]
 
 #: Below this expected count in any cell of the 2x2 table, Fisher's exact test replaces the z test.
 FISHER_BELOW = 5.0
@@ -42,7 +36,8 @@ def wilson_interval(
     ----------
     successes, trials : array-like of int
         Numerator and denominator of each proportion.
-    confidence : float, default 0.95
+    confidence : float or array-like of float, default 0.95
+        Level (or one level per proportion).
 
     Returns
     -------
@@ -57,7 +52,10 @@ def wilson_interval(
     """
     k = np.asarray(successes, dtype=np.float64)
     n = np.asarray(trials, dtype=np.float64)
-    z = _z(confidence)
+    if np.ndim(confidence) == 0:
+        z = _z(float(confidence))
+    else:  # one level per interval
+        z = stats.norm.isf((1 - np.asarray(confidence, dtype=np.float64)) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k / n
         denom = 1 + z * z / n
@@ -133,64 +131,3 @@ def holm(p_values: np.ndarray) -> np.ndarray:
     adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
     out[order] = np.minimum(adjusted, 1.0)
     return out
-
-
-def resample_cells(cells: np.ndarray, replicates: int, rng: np.random.Generator) -> np.ndarray:
-    """Bootstrap replicates of confusion counts, drawn from the counts rather than the rows.
-
-    Each group's four cells are redrawn as a multinomial with the group's own n and observed cell
-    shares (equivalent to resampling the group's rows with replacement), as a chain of binomial
-    draws vectorised over replicates and groups.
-
-    Parameters
-    ----------
-    cells : numpy.ndarray
-        Shape ``(groups, 4)``.
-    replicates : int
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    numpy.ndarray
-        ``int64`` of shape ``(replicates, groups, 4)``; each replicate keeps every group's n.
-    """
-    cells = np.asarray(cells, dtype=np.int64)
-    n = cells.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.where(n[:, None] > 0, cells / n[:, None], 0.0)
-    out = np.empty((replicates, *cells.shape), dtype=np.int64)
-    remaining = np.broadcast_to(n, (replicates, len(n))).copy()
-    left = np.ones(len(n))
-    for k in range(cells.shape[1] - 1):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.where(left > 0, np.clip(shares[:, k] / left, 0.0, 1.0), 0.0)
-        draw = rng.binomial(remaining, np.broadcast_to(q, remaining.shape))
-        out[..., k] = draw
-        remaining -= draw
-        left = left - shares[:, k]
-    out[..., -1] = remaining
-    return out
-
-
-def percentile_interval(
-    replicates: np.ndarray, confidence: float = 0.95, *, min_defined: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bootstrap interval over axis 0, ignoring undefined (NaN) replicates.
-
-    Where fewer than ``min_defined`` of the replicates are defined the interval is NaN: an
-    interval from the few replicates where a ratio happens to exist would be misleading.
-    """
-    reps = np.asarray(replicates, dtype=np.float64)
-    n_defined = np.count_nonzero(~np.isnan(reps), axis=0)
-    alpha = 1 - confidence
-    ordered = np.sort(reps, axis=0)  # NaN sorts last
-    bounds = []
-    for q in (alpha / 2, 1 - alpha / 2):  # numpy's default (linear) quantile among defined values
-        pos = q * np.maximum(n_defined - 1, 0)
-        below = np.floor(pos).astype(np.intp)
-        above = np.minimum(below + 1, np.maximum(n_defined - 1, 0))
-        lo = np.take_along_axis(ordered, below[None], axis=0)[0]
-        hi = np.take_along_axis(ordered, above[None], axis=0)[0]
-        bounds.append(lo + (pos - below) * (hi - lo))
-    bad = n_defined < min_defined * reps.shape[0]
-    return np.where(bad, np.nan, bounds[0]), np.where(bad, np.nan, bounds[1])

@@ -1,4 +1,4 @@
-"""Case files: counts, excess, causes, failure modes and counterfactual twins, pinned by hand."""
+"""Case files: counts, causes, failure modes and counterfactual twins, pinned by hand."""
 
 from __future__ import annotations
 
@@ -81,14 +81,15 @@ def _run(frame, **kw):
     return sel, cf
 
 
-def test_counts_and_excess_by_hand(hand):
+def test_counts_by_hand(hand):
     sel, cf = _run(hand)
     d = cf.to_dict()
     # scores: 520, 460, 520, 540, 600, 430 -> blacklisted: all but person 505; wrongful: 501-504
     assert d["count"] == {"ethnicity": {"A": 1, "B": 3}}
-    # reference rate 1/2 (504 of 504, 505); B: 3 wrongful of 3 non-defaulters, expected 1.5
-    assert d["groups"]["ethnicity"]["B"]["expected_at_reference_rate"] == 1.5
-    assert d["excess"] == {"ethnicity": {"A": 0.0, "B": 1.5}}
+    # A: 1 wrongful of 2 non-defaulters (504, 505); B: 3 of 3
+    assert d["groups"]["ethnicity"]["A"] == {"wrongful": 1, "not_adverse": 2, "rate": 0.5}
+    assert d["groups"]["ethnicity"]["B"] == {"wrongful": 3, "not_adverse": 3, "rate": 1.0}
+    assert "excess" not in d  # an estimate with an interval: the metrics stage's excess_wrongful
     assert d["n_wrongful"] == 4 and d["label_kind"] == "truth"
     # causes: 502 touched by record linkage and the proxy -> mistaken identity (precedence)
     assert d["by_cause"]["ethnicity"]["B"] == {"mistaken identity": 1, "proxy": 2}
@@ -172,19 +173,18 @@ def test_stratified_cap_and_group_with_no_one_blacklisted():
     assert strata.value_counts()["ethnicity=B"] == 7
     assert not strata.str.startswith("sex=f").any()
     d = sel.section
-    assert d["count"]["sex"]["f"] == 0 and d["excess"]["sex"]["f"] == 0.0
+    assert d["count"]["sex"]["f"] == 0 and d["groups"]["sex"]["f"]["rate"] == 0.0
     wrong = dec & (people["truth"] == 0).to_numpy()
     assert d["n_wrongful"] == int(wrong.sum())
     assert sum(d["count"]["ethnicity"].values()) == int(wrong.sum())
     assert sum(d["by_cause_total"].values()) == int(wrong.sum())
-    # excess from the rates, independently with pandas
+    # counts and rates, independently with pandas
     t = pd.DataFrame({"g": people["ethnicity"].astype(str), "w": wrong, "n": people.truth == 0})
     agg = t.groupby("g")[["w", "n"]].sum()
-    rate_a = agg.loc["A", "w"] / agg.loc["A", "n"]
-    for g in ("B", "C"):
-        signed = agg.loc[g, "w"] - rate_a * agg.loc[g, "n"]
-        assert d["groups"]["ethnicity"][g]["excess_signed"] == pytest.approx(signed)
-        assert d["excess"]["ethnicity"][g] == pytest.approx(max(0.0, signed))
+    for g in ("A", "B", "C"):
+        group = d["groups"]["ethnicity"][g]
+        assert (group["wrongful"], group["not_adverse"]) == tuple(agg.loc[g, ["w", "n"]])
+        assert group["rate"] == pytest.approx(agg.loc[g, "w"] / agg.loc[g, "n"])
     # the case files of the B stratum are wrongly blacklisted B people
     ex = explain_scores(
         scorer, people, protected=["ethnicity"], per_group=5, background=10, extra_rows=sel.rows

@@ -287,7 +287,7 @@ def test_scorer_rejecting_background_gives_clear_error():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"reference": {"g": "zzz"}}, "reference group for 'g'"),
+        ({"reference": {"g": "zzz"}}, "reference group 'zzz' does not exist in 'g'"),
         ({"protected": ["nope"]}, "'nope' is not a column"),
         ({"per_group": 0}, "per_group"),
         ({"background": 0}, "background"),

@@ -94,7 +94,9 @@ def test_explain_section_matches_the_schema(world):
         per_group=20,
         background=10,
     )
-    schema = json.loads((Path(__file__).parents[2] / "audit" / "audit.schema.json").read_text())
+    schema = json.loads(
+        (Path(__file__).parents[2] / "audit" / "core" / "audit.schema.json").read_text()
+    )
     doc = json.loads(
         json.dumps(ex.to_dict(), allow_nan=False)
     )  # strict JSON round trip (no NaN, no numpy)

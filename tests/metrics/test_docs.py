@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["_counts", "_engine", "_inputs", "_io", "_named", "_rates", "_result", "_schema",
-           "_scores", "_stats"]  # fmt: skip
+MODULES = ["_counts", "_engine", "_intervals", "_io", "_named", "_plan", "_rates", "_scores",
+           "_stats"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", MODULES)

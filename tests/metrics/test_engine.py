@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from audit.exceptions import InvalidInputError, SmallGroupWarning
 from audit.metrics import (
@@ -24,13 +26,16 @@ from tests.metrics.strategies import frame_from_cells
 
 # Group A: tn=20 fp=4 fn=6 tp=10 (n=40); B: tn=18 fp=12 fn=6 tp=24 (n=60); C: 5,1,1,3 (n=10).
 HAND = {"A": (20, 4, 6, 10), "B": (18, 12, 6, 24), "C": (5, 1, 1, 3)}
+#: Every denominator of A and B is at least 14; C (n = 10) is below: small.
+MIN = 11
 
 
 @pytest.fixture(scope="module")
 def hand() -> dict:
     frame = frame_from_cells(HAND)
     with pytest.warns(SmallGroupWarning, match=r"g=C \(n=10\)"):
-        return audit_decisions(frame, label="y", decision="d", protected="g").to_dict()
+        res = audit_decisions(frame, label="y", decision="d", protected="g", min_group_size=MIN)
+    return res.to_dict()
 
 
 def test_hand_table_rates(hand):
@@ -62,19 +67,27 @@ def test_small_group_is_null_never_zero_or_one(hand):
     assert c["tests"] == {}
 
 
-def test_reference_is_most_favoured_and_impact_ratio(hand):
+def test_reference_is_largest_and_impact_ratio_judged_on_its_interval(hand):
     sec = hand["attributes"]["g"]
-    assert sec["reference"] == "A" and sec["reference_rule"] == "most_favoured"
-    b = sec["groups"]["B"]
-    assert b["impact_ratio"] == 0.4 / 0.65  # favourable rates 24/60 over 26/40 = 8/13
-    assert b["impact_ratio"] == 8 / 13
-    assert b["four_fifths"] == "fail"
-    assert sec["groups"]["A"]["impact_ratio"] == 1.0
-    assert sec["groups"]["A"]["four_fifths"] == "pass"
+    assert sec["reference"] == "B" and sec["reference_rule"] == "largest"  # 60 > 40 > 10 people
+    a = sec["groups"]["A"]
+    assert a["impact_ratio"] == 0.65 / 0.4  # favourable rates 26/40 over 24/60 = 13/8
+    assert a["impact_ratio"] == 13 / 8 and a["ratio"]["favourable_rate"] == 13 / 8
+    assert sec["groups"]["B"]["impact_ratio"] == 1.0
+    # the verdict judges one comparison (A vs B; C is small), so its interval is the ordinary 95 %
+    # Miettinen-Nurminen interval: statsmodels as the independent oracle
+    low, high = confint_proportions_2indep(26, 40, 24, 60, compare="ratio", method="score")
+    judged = a["judged"]["four_fifths"]
+    assert judged["interval"] == pytest.approx([low, high], abs=1e-6)
+    assert hand["verdict"]["family_size"] == 1
+    expected = "fail" if low > 1.25 else "inconclusive"  # 13/8 lies above the band 0.8-1.25
+    assert judged["outcome"] == a["four_fifths"] == hand["verdict"]["outcome"] == expected
+    if expected == "fail":
+        [v] = hand["verdict"]["violations"]
+        assert v["bound"] == judged["interval"][0] and v["direction"] == "above"
     assert hand["verdict"]["passed"] is False
-    [v] = hand["verdict"]["violations"]
-    assert v["criterion"] == "four_fifths" and v["group"] == "B" and v["value"] == 8 / 13
-    assert v["attribute"] == "g" and v["threshold"] == 0.8
+    [desc] = hand["verdict"]["point_estimate_rule"]  # the point estimate is outside: described
+    assert desc["group"] == "A" and desc["value"] == 13 / 8
 
 
 def test_overall_counts_every_row_including_small_groups(hand):
@@ -95,14 +108,25 @@ def test_differences_and_ratios_by_hand(hand):
     assert lo < 0.25 < hi
 
 
-def test_tests_against_reference_by_hand(hand):
-    t = hand["attributes"]["g"]["groups"]["B"]["tests"]
+def test_tests_against_reference_by_hand():
+    frame = frame_from_cells(HAND)
+    with pytest.warns(SmallGroupWarning):
+        res = audit_decisions(
+            frame, label="y", decision="d", protected="g", reference={"g": "A"}, min_group_size=MIN
+        ).to_dict()
+    t = res["attributes"]["g"]["groups"]["B"]["tests"]
     # adverse rate 36/60 vs 14/40: pooled 0.5, z = 0.25 / sqrt(0.25 (1/60 + 1/40)) = sqrt(6)
     assert t["adverse_rate"]["method"] == "z"
     assert t["adverse_rate"]["statistic"] == pytest.approx(math.sqrt(6), abs=1e-12)
     chi2 = stats.chi2_contingency([[36, 24], [14, 26]], correction=False)
     assert t["adverse_rate"]["p_value"] == pytest.approx(chi2.pvalue, abs=1e-12)
-    assert t["adverse_rate"]["p_holm"] == t["adverse_rate"]["p_value"]  # a family of one
+    # one Holm family: both tests against the reference and both k x 2 homogeneity tests
+    homogeneity = res["attributes"]["g"]["homogeneity"]
+    family = [t["adverse_rate"], t["fpr"], homogeneity["adverse_rate"], homogeneity["fpr"]]
+    # with two groups the k x 2 chi-square test is the z test (chi2 = z^2)
+    assert homogeneity["adverse_rate"]["p_value"] == pytest.approx(chi2.pvalue, abs=1e-12)
+    _, expected, _, _ = multipletests([f["p_value"] for f in family], method="holm")
+    assert [f["p_holm"] for f in family] == pytest.approx(list(expected), abs=1e-15)
     assert t["adverse_rate"]["against"] == "A"
     assert set(t) == {"adverse_rate", "fpr"}
 
@@ -128,14 +152,13 @@ def test_holm_across_groups_and_intersections():
         rng.random((frame.eth == "Uyghur").sum()) < 0.7
     ).astype(int)
     res = audit_decisions(frame, label="y", decision="d", protected=["eth", "sex"]).to_dict()
-    family = [
-        g["tests"]["adverse_rate"]
-        for kind in ("attributes", "intersections")
-        for sec in res[kind].values()
-        for g in sec["groups"].values()
-        if "adverse_rate" in g["tests"]
-    ]
-    assert len(family) == 2 + 1 + 5  # 3 ethnicities, 2 sexes, 6 intersections, minus references
+    sections = [sec for kind in ("attributes", "intersections") for sec in res[kind].values()]
+    tests = [t for sec in sections for g in sec["groups"].values() for t in g["tests"].values()]
+    homogeneity = [t for sec in sections for t in sec["homogeneity"].values() if t is not None]
+    # 3 ethnicities, 2 sexes, 6 intersections, minus 3 references: 8 groups x 2 rates, and a
+    # homogeneity test of each rate in each of the 3 groupings: one family of 22
+    assert len(tests) == 16 and len(homogeneity) == 6
+    family = tests + homogeneity
     p = np.array([t["p_value"] for t in family])
     order = np.argsort(p, kind="stable")
     expected = np.minimum(np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order]), 1)
@@ -149,7 +172,7 @@ def test_user_reference_and_unknown_reference():
         frame, label="y", decision="d", protected="g", reference={"g": "B"}, min_group_size=5
     ).to_dict()
     sec = res["attributes"]["g"]
-    assert sec["reference"] == "B" and sec["reference_rule"] == "user"
+    assert sec["reference"] == "B" and sec["reference_rule"] == "named"
     assert sec["groups"]["A"]["impact_ratio"] == 0.65 / 0.4
     with pytest.raises(InvalidInputError, match=r"'Z' does not exist in 'g'.*\['A', 'B', 'C'\]"):
         audit_decisions(frame, label="y", decision="d", protected="g", reference={"g": "Z"})
@@ -214,7 +237,7 @@ def test_observed_label_block_has_the_same_shape():
     assert set(obs) == {"overall", "attributes", "intersections"}
     a_true = res["attributes"]["g"]["groups"]["A"]
     a_obs = obs["attributes"]["g"]["groups"]["A"]
-    assert set(a_obs) == set(a_true)
+    assert set(a_obs) == set(a_true) - {"judged", "power"}  # only the primary label is judged
     # the first five rows of A are tn in truth (y=0, d=0) and fn against the observed label
     assert a_obs["counts"] == {"tn": 15, "fp": 4, "fn": 11, "tp": 10}
     assert a_obs["adverse_rate"] == a_true["adverse_rate"]  # decisions are the same
@@ -305,10 +328,17 @@ def test_meta_records_provenance():
 def test_min_fpr_ratio_is_an_optional_second_criterion():
     frame = frame_from_cells({"A": (200, 40, 60, 100), "B": (180, 120, 60, 240)})
     kw = {"label": "y", "decision": "d", "protected": "g", "min_impact_ratio": None}
-    assert audit_decisions(frame, **kw).passed
+    nothing = audit_decisions(frame, **kw)
+    assert nothing.outcome is None and not nothing.passed  # no verdict is not a PASS
     res = audit_decisions(frame, min_fpr_ratio=0.8, **kw).to_dict()
+    # B (600 people) is the reference; A's wrongful blacklisting rate 40/240 over B's 120/300
+    low, high = confint_proportions_2indep(40, 240, 120, 300, compare="ratio", method="score")
+    assert high < 0.8  # so the verdict must FAIL, decided by the upper bound
     [v] = res["verdict"]["violations"]
-    assert v["criterion"] == "fpr_ratio" and v["value"] == pytest.approx((40 / 240) / (120 / 300))
+    assert v["criterion"] == "fpr_ratio" and v["group"] == "A" and v["against"] == "B"
+    assert v["value"] == pytest.approx((40 / 240) / (120 / 300))
+    assert v["bound"] == pytest.approx(high, abs=1e-6) and v["direction"] == "below"
+    assert res["verdict"]["outcome"] == "fail"
 
 
 def test_result_is_plain_data_and_immutable():
@@ -330,3 +360,23 @@ def test_result_is_plain_data_and_immutable():
     assert "Verdict: FAIL" in text and "B" in text
     frame_view = res.to_frame()
     assert list(frame_view["group"]) == ["A", "B"]
+
+
+def test_excess_wrongful_blacklistings_signed_with_newcombe_interval():
+    """excess = not_adverse x (fpr - fpr_ref); its interval is not_adverse x Newcombe's; the total
+    pools the other groups (statsmodels' Newcombe interval as the independent oracle)."""
+    frame = frame_from_cells({"A": (200, 40, 60, 100), "B": (180, 120, 60, 240),
+                              "C": (100, 20, 10, 30)})  # fmt: skip
+    res = audit_decisions(frame, label="y", decision="d", protected="g").to_dict()
+    sec = res["attributes"]["g"]
+    assert sec["reference"] == "B"  # 600 people
+    fpr_b = 120 / 300
+    a = sec["groups"]["A"]["excess_wrongful"]
+    assert a["value"] == pytest.approx(40 - fpr_b * 240)  # -56: fewer than at B's rate
+    low, high = confint_proportions_2indep(40, 240, 120, 300, compare="diff", method="newcomb")
+    assert a["ci"] == pytest.approx([240 * low, 240 * high], abs=1e-4)
+    assert sec["groups"]["B"]["excess_wrongful"] == {"value": 0.0, "ci": [0.0, 0.0]}
+    total = sec["excess_wrongful_total"]
+    assert total["value"] == pytest.approx(40 + 20 - fpr_b * 360) and total["groups"] == 2
+    low, high = confint_proportions_2indep(60, 360, 120, 300, compare="diff", method="newcomb")
+    assert total["ci"] == pytest.approx([360 * low, 360 * high], abs=1e-4)

@@ -99,7 +99,12 @@ def test_positive_is_matched_by_dtype_never_inverted(frame):
         ),
         (lambda f: f, {"positive": "yes"}, SchemaError, r"positive='yes' cannot be matched"),
         (lambda f: f, {"reference": {"g": "C"}}, InvalidInputError, r"'C' does not exist"),
-        (lambda f: f, {"missing": "drop"}, InvalidInputError, r"'missing'.*'error' or 'unknown'"),
+        (
+            lambda f: f,
+            {"missing": "drop"},
+            InvalidInputError,
+            r"'missing'.*one of 'error', 'unknown'",
+        ),
         (lambda f: f, {"min_group_size": -1}, InvalidInputError, r"min_group_size"),
         (lambda f: f, {"protected": []}, InvalidInputError, r"at least one column"),
         (lambda f: f, {"protected": ["g", "y"]}, InvalidInputError, r"both a protected"),
@@ -124,7 +129,8 @@ def test_errors_are_valueerrors_too(frame):
 
 def test_mapping_input_works():
     data = {"y": [1, 0] * 20, "d": [1, 1] * 20, "g": ["a"] * 40}
-    res = audit_decisions(data, label="y", decision="d", protected="g").to_dict()
+    res = audit_decisions(data, label="y", decision="d", protected="g", min_group_size=20)
+    res = res.to_dict()
     assert res["attributes"]["g"]["groups"]["a"]["fpr"] == 1.0
 
 

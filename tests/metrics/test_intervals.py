@@ -516,3 +516,19 @@ def test_bad_arguments_name_the_parameter(call, name):
 def test_monte_carlo_refuses_more_people_than_numpy_can_draw():
     with pytest.raises(InvalidInputError, match="fewer than 1,000,000,000 people"):
         homogeneity_test([1, 2], [10, 10**9], rng=np.random.default_rng(0))
+
+
+def test_sequential_monte_carlo_stops_early_far_from_significance_and_agrees_near_it():
+    """Besag & Clifford (1991): p = h / l at the h-th exceedance, else the full-draw p-value."""
+    # far from significance (all rates equal): stops after about h / p draws with p = h / l
+    x, n = [1, 1, 1, 1], [30, 30, 30, 30]
+    _, _, p_seq, method = homogeneity_test(x, n, rng=np.random.default_rng(5), stop_after=20)
+    _, _, p_all, _ = homogeneity_test(x, n, rng=np.random.default_rng(5))
+    assert method == "monte_carlo_exact"
+    assert 20 / p_seq == int(round(20 / p_seq))  # h / l with l a whole number of draws
+    assert abs(p_seq - p_all) < 0.3
+    # significant: never h exceedances, so every draw is made and the p-values are identical
+    x, n = [0, 0, 9, 1], [30, 30, 30, 30]
+    seq = homogeneity_test(x, n, rng=np.random.default_rng(5), stop_after=20)
+    full = homogeneity_test(x, n, rng=np.random.default_rng(5), n_sim=10_000)
+    assert seq[2] == pytest.approx(full[2], rel=0.5) and seq[2] < 0.01

@@ -1,8 +1,10 @@
 """`AuditResult`: the plain-data result of an audit, which is exactly ``audit.json``.
 
 What it is for: holding the JSON-ready dict (and big side tables), letting later stages add their
-sections without mutating it (:meth:`AuditResult.with_section`), writing it deterministically, and
-printing a plain-text summary for the command line.
+sections without mutating it (:meth:`AuditResult.with_section`), reading it through typed
+accessors (``references``, ``positive``, ``outcome``, ``violations``, ``label_kind``) so no stage
+digs another stage's choice out of the dict by hand, writing it with the ONE serializer
+(:func:`dump_json`, also used by the report), and printing a plain-text summary for the command line.
 What it must not do: compute statistics or render HTML (``audit.report`` does that).
 """
 
@@ -22,7 +24,7 @@ import pandas as pd
 
 from audit.exceptions import InvalidInputError
 
-__all__ = ["AuditResult", "json_ready"]
+__all__ = ["AuditResult", "check_json_ready", "dump_json", "json_ready", "verdict_lines"]
 
 _CORE = ("schema_version",)
 _PLAIN = {str, int, bool, type(None)}
@@ -60,6 +62,53 @@ def json_ready(obj: object) -> object:
     )
 
 
+def check_json_ready(value: object, path: str = "audit") -> None:
+    """Raise `InvalidInputError` naming the first key path that JSON cannot hold exactly.
+
+    audit.json holds plain dict/list/str/int/float/bool/None; NaN and infinities must be ``None``.
+    """
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            msg = f"{path} is {value!r}; audit.json needs null for undefined numbers."
+            raise InvalidInputError(msg)
+        return
+    if isinstance(value, Mapping):
+        for key, v in value.items():
+            if not isinstance(key, str):
+                msg = f"{path} has a key {key!r} of type {type(key).__name__}; keys must be str."
+                raise InvalidInputError(msg)
+            check_json_ready(v, f"{path}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            check_json_ready(v, f"{path}[{i}]")
+        return
+    msg = (
+        f"{path} must be a plain JSON value (dict, list, str, int, float, bool or None); "
+        f"got {type(value).__name__} instead."
+    )
+    raise InvalidInputError(msg)
+
+
+def dump_json(data: Mapping) -> str:
+    """``audit.json`` as text: compact, sorted keys, a trailing newline; equal data, equal bytes.
+
+    Compact because a five-attribute audit with intersections, a score and an observed label is
+    several hundred kB; pretty-print with ``python -m json.tool audit.json``. A value JSON cannot
+    hold exactly (NaN, a numpy array) is an error naming its key path.
+    """
+    try:
+        text = json.dumps(
+            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError):
+        check_json_ready(data)  # names the offending key path
+        raise
+    return text + "\n"
+
+
 @dataclass(frozen=True)
 class AuditResult:
     """The result of an audit: ``data`` is ``audit.json``; ``tables`` are written beside it.
@@ -67,7 +116,7 @@ class AuditResult:
     Attributes
     ----------
     data : dict
-        JSON-ready (plain dict/list/str/int/float/None). See ``audit/audit.schema.json``.
+        JSON-ready (plain dict/list/str/int/float/None). See ``audit/core/audit.schema.json``.
     tables : dict of str to pandas.DataFrame
         Big tables (e.g. ``"cases"``) written beside ``audit.json``.
     """
@@ -80,13 +129,8 @@ class AuditResult:
         return copy.deepcopy(self.data)
 
     def to_json(self) -> str:
-        """``audit.json`` as text: compact, sorted keys, so equal results give identical bytes.
-
-        Compact because a five-attribute audit with intersections, a score and an observed label
-        is several hundred kB; pretty-print with ``python -m json.tool audit.json``.
-        """
-        text = json.dumps(self.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return text + "\n"
+        """``audit.json`` as text (:func:`dump_json`: compact, sorted keys, byte-stable)."""
+        return dump_json(self.data)
 
     def write_json(self, path: str | os.PathLike) -> Path:
         """Write ``audit.json`` atomically (a temporary file, then ``os.replace``)."""
@@ -124,9 +168,39 @@ class AuditResult:
         return AuditResult(data, {**self.tables, **dict(tables or {})})
 
     @property
+    def outcome(self) -> str | None:
+        """The verdict: ``"pass"``, ``"fail"`` or ``"inconclusive"`` (None when nothing was judged)."""
+        return (self.data.get("verdict") or {}).get("outcome")
+
+    @property
     def passed(self) -> bool:
-        """True when no fairness threshold is violated."""
-        return bool(self.data.get("verdict", {}).get("passed", True))
+        """True only when the verdict is PASS (False for FAIL, INCONCLUSIVE or no verdict)."""
+        return self.outcome == "pass"
+
+    @property
+    def violations(self) -> list[dict]:
+        """The violations that decided a FAIL, each with the bound that decided it."""
+        return list((self.data.get("verdict") or {}).get("violations") or [])
+
+    @property
+    def references(self) -> dict[str, str | None]:
+        """Reference group of every attribute and intersection, as the audit used it."""
+        out = {}
+        for kind in ("attributes", "intersections"):
+            for name, sec in (self.data.get(kind) or {}).items():
+                out[name] = sec.get("reference")
+        return out
+
+    @property
+    def positive(self) -> object:
+        """The adverse value as the user gave it (``meta.positive``)."""
+        return (self.data.get("meta") or {}).get("positive")
+
+    @property
+    def label_kind(self) -> str:
+        """``"truth"`` when the audited label is the ground truth (synthetic runs), else
+        ``"observed"`` (a recorded label, which may itself be biased)."""
+        return (self.data.get("meta") or {}).get("label_kind") or "observed"
 
     def to_frame(self, block: str | None = None) -> pd.DataFrame:
         """One row per group of every attribute and intersection (``block="observed"``: observed).
@@ -148,7 +222,7 @@ class AuditResult:
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
-        """A plain-text table of the headline numbers, for the command line."""
+        """A plain-text table of the headline numbers and the verdict, for the command line."""
         d = self.data
         meta = d.get("meta", {})
         lines = [
@@ -157,13 +231,7 @@ class AuditResult:
             + f" (label {meta.get('label')!r}, decision {meta.get('decision')!r}, "
             f"adverse value {meta.get('positive')!r})"
         ]
-        verdict = d.get("verdict", {})
-        violations = verdict.get("violations", [])
-        thr = d.get("thresholds", {}).get("impact_ratio")
-        if verdict.get("passed", True):
-            lines.append(f"Verdict: PASS (no impact ratio below {thr})")
-        else:
-            lines.append(f"Verdict: FAIL ({len(violations)} violation(s); impact ratio < {thr})")
+        lines += verdict_lines(d)
         o = d.get("overall", {})
         lines.append(
             f"Overall: blacklisted {_pct(o.get('adverse_rate'))}, wrongful blacklisting rate "
@@ -171,11 +239,11 @@ class AuditResult:
         )
         header = (
             f"  {'group':<28}{'n':>10}{'blacklisted':>13}{'wrongful':>10}"
-            f"{'impact':>8}  {'4/5':<5}{'p (Holm)':>9}"
+            f"{'impact':>8}  {'4/5':<13}{'p (Holm)':>9}"
         )
         for kind in ("attributes", "intersections"):
             for grouping, sec in (d.get(kind) or {}).items():
-                rule = "most favoured" if sec.get("reference_rule") == "most_favoured" else "named"
+                rule = sec.get("reference_rule")
                 lines += ["", f"{grouping} (reference: {sec.get('reference')}, {rule})", header]
                 for group, g in sec["groups"].items():
                     p = (g.get("tests") or {}).get("adverse_rate", {}).get("p_holm")
@@ -183,11 +251,12 @@ class AuditResult:
                     lines.append(
                         f"  {_cut(group, 27):<28}{g['n']:>10,}{_pct(g.get('adverse_rate')):>13}"
                         f"{_pct(g.get('fpr')):>10}{_ratio(g.get('impact_ratio')):>8}  "
-                        f"{flag:<5}{_p(p):>9}"
+                        f"{flag:<13}{_p(p):>9}"
                     )
         lines += [
             "",
-            "wrongful = wrongful blacklisting rate (false positive rate, adverse = positive)",
+            "wrongful = wrongful blacklisting rate (false positive rate, adverse = positive); "
+            "4/5 = the four-fifths rule judged on simultaneous bounds",
         ]
         return "\n".join(lines)
 
@@ -197,6 +266,46 @@ class AuditResult:
             f"AuditResult(n={meta.get('n')}, protected={meta.get('protected')}, "
             f"passed={self.passed}, sections={sorted(self.data)})"
         )
+
+
+def verdict_lines(data: Mapping) -> list[str]:
+    """The verdict in plain text: the outcome, how it was reached, and what decided it.
+
+    Examples
+    --------
+    >>> verdict_lines({"verdict": {"outcome": None}})
+    ['Verdict: none (no criterion was judged).']
+    """
+    v = data.get("verdict") or {}
+    outcome = v.get("outcome")
+    if outcome is None:
+        return ["Verdict: none (no criterion was judged)."]
+    level = 100 * float(v.get("confidence", 0.95))
+    lines = [
+        f"Verdict: {outcome.upper()} — judged on simultaneous {level:g} % confidence bounds over "
+        f"{v.get('family_size', 0)} comparison(s) with each grouping's reference group "
+        "(Miettinen–Nurminen ratio intervals, Bonferroni)."
+    ]
+    for name, c in (v.get("criteria") or {}).items():
+        lines.append(
+            f"  {name} (band {c['band'][0]:g}–{c['band'][1]:.4g}): {c['outcome']} — {c['fail']} "
+            f"fail, {c['inconclusive']} inconclusive, {c['pass']} pass, {c['insufficient']} "
+            "with insufficient data"
+        )
+    for item in v.get("violations") or []:
+        low, high = item["interval"] or [None, None]
+        side = (
+            f"below {item['threshold']:g}"
+            if item["direction"] == "below"
+            else (f"above {1 / item['threshold']:.4g}")
+        )
+        shown = "∞" if high is None else f"{high:.3g}"
+        lines.append(
+            f"  FAIL {item['criterion']}: {item['attribute']}={_cut(str(item['group']), 40)} vs "
+            f"{item['against']}: ratio {_ratio(item['value'])}, interval [{low:.3g}, {shown}] "
+            f"wholly {side}"
+        )
+    return lines
 
 
 def _pct(x: float | None) -> str:

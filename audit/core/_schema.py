@@ -1,4 +1,4 @@
-"""The JSON Schema of ``audit.json`` (package data ``audit/audit.schema.json``) and validation.
+"""The JSON Schema of ``audit.json`` (package data ``audit/core/audit.schema.json``) and validation.
 
 What it is for: loading the schema and checking a document against it (tests, and stages that
 add sections). What it must not do: build or change documents. Needs ``jsonschema`` (a dev
@@ -18,7 +18,7 @@ __all__ = ["load_schema", "validate_audit_json"]
 
 @lru_cache(maxsize=1)
 def _schema_text() -> str:
-    return (resources.files("audit") / "audit.schema.json").read_text(encoding="utf-8")
+    return (resources.files("audit.core") / "audit.schema.json").read_text(encoding="utf-8")
 
 
 def load_schema() -> dict:
