@@ -23,6 +23,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils import get_tags
 
 from audit.exceptions import InvalidInputError, NotFittedError, ScorerError, SpecError
+from audit.scoring._io import save_scorer
 from audit.scoring._mapping import (
     BASE_ODDS,
     BASE_SCORE,
@@ -436,8 +437,6 @@ class SocialCreditScorer(BaseEstimator):
 
         Load it back with ``audit.load_scorer(path)``.
         """
-        from audit.scoring._io import save_scorer
-
         save_scorer(self, path)
 
     # --- helpers ------------------------------------------------------------------------------
