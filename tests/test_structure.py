@@ -67,7 +67,6 @@ KNOWN: dict[str, set[str]] = {
         "audit/report/_cases.py::cases_section",
         "audit/report/_compare.py::compare_audits",
         "audit/report/_compare.py::compare_view",
-        "audit/scoring/_check.py::_run",
     },
 }
 
