@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import audit
 from audit.exceptions import InvalidInputError, SpecError
 from audit.population import MECHANISM_NAMES, load_spec
 from audit.population._spec import builtin_path
@@ -59,8 +62,15 @@ def test_builtin_scenarios_resolve_from_any_working_directory(tmp_path):
         "print(make_population('sesame', n=10).spec.source); "
         "print(make_population('fair', n=10).spec.name)"
     )
+    # the package under test, not whichever one is installed (a git worktree has its own)
+    env = {**os.environ, "PYTHONPATH": str(Path(audit.__file__).parents[1])}
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.split() == [str(builtin_path("sesame")), "fair"]
 
