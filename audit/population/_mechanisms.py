@@ -26,14 +26,10 @@ This module must not draw from a global random state, loop over people, or read 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from audit.population._noise import categorical_ppf, poisson_ppf
-
-if TYPE_CHECKING:  # pragma: no cover
-    from audit.population._engine import BlockContext
+from audit.population._plan import BlockContext
 
 __all__ = ["DESCRIPTIONS", "RECORD_MECHANISMS", "GroupIndex", "effect", "proxy", "structural"]
 

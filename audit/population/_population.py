@@ -23,9 +23,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from audit.exceptions import InvalidInputError, SchemaError
-from audit.population._engine import Plan, generate, generate_people
+from audit.population._engine import generate, generate_people
 from audit.population._mechanisms import DESCRIPTIONS
 from audit.population._noise import BLOCK_SIZE
+from audit.population._plan import Plan
 from audit.population._spec import MECHANISM_NAMES, Scenario, load_spec
 
 __all__ = ["Population", "load_population", "make_population", "validate_output"]
