@@ -2,9 +2,10 @@
 
 `simulate_block` evaluates one block of `BLOCK_SIZE` people (a `BlockContext` of the scenario's
 `Plan`, see ``_plan``): the nodes in topological order, each value computed from its own fixed-size
-noise by an inverse-CDF transform, then the record mechanisms. A counterfactual evaluates the same noise with protected attributes set
-(``overrides``) for selected positions, against the factual block as the rest of the world.
-`generate` and `generate_people` assemble blocks into column arrays.
+noise by an inverse-CDF transform (where the in-model mechanisms ``structural`` and ``proxy`` act),
+then the mechanisms that write records, in registry order. A counterfactual evaluates the same noise
+with protected attributes set (``overrides``) for selected positions, against the factual block as
+the rest of the world. `generate` and `generate_people` assemble blocks into column arrays.
 
 This module must not read files, build DataFrames, or loop over people in Python.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 from tqdm import tqdm
 
-from audit.population import _mechanisms as mech
 from audit.population._noise import BLOCK_SIZE, BlockNoise, categorical_ppf, poisson_ppf
 from audit.population._plan import BlockContext, Plan
 
@@ -40,16 +40,18 @@ def _evaluate(ctx: BlockContext, name: str) -> np.ndarray:
     if kind == "categorical":
         u = ctx.uniform(stream)
         base = np.asarray(node.shares)
-        if name in ctx.spec.mechanisms.proxy.shares:
-            return mech.proxy(ctx, name, u, base)
+        proxy = ctx.spec.mechanisms.proxy
+        if name in proxy.shares:
+            return proxy.draw(ctx, name, u, base)
         if node.parent is None:
             return categorical_ppf(u, np.cumsum(base)[None, :])
         cum = ctx.plan.share_table(node.parent, base, node.given)
         return categorical_ppf(u, cum[ctx.values[node.parent]])
     eta = _linear(ctx, node)
     if kind == "gaussian":
-        if name == ctx.spec.mechanisms.structural.target:
-            eta = mech.structural(ctx, eta)
+        structural = ctx.spec.mechanisms.structural
+        if name == structural.target:
+            eta = structural.shift(ctx, eta)
         x = eta + node.sd * ctx.normal(stream)
         if node.transform == "exp":
             x = np.exp(np.minimum(x, 50.0))
@@ -100,8 +102,8 @@ def simulate_block(
             ctx.values[name] = np.full(ctx.size, overrides[name], dtype=np.int64)
         else:
             ctx.values[name] = _evaluate(ctx, name)
-    for mechanism in mech.RECORD_MECHANISMS:
-        mechanism(ctx)
+    for mechanism in plan.record_mechanisms:
+        mechanism.apply(ctx)
     return ctx
 
 

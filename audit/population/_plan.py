@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audit.population._noise import BLOCK_SIZE, BlockNoise
-from audit.population._spec import MECHANISM_NAMES, CategoricalNode, Scenario, topological_order
+from audit.population._spec import CategoricalNode, Scenario, topological_order
 
 __all__ = ["BlockContext", "Column", "Plan"]
 
@@ -48,6 +48,9 @@ class Plan:
         Nodes in topological order.
     categories : dict of str to list of str
         Categories of every categorical node.
+    mechanisms : list of Mechanism
+        The scenario's mechanisms in the order they are applied; ``record_mechanisms`` those
+        that write records (after the causal model).
     protected, features, latent, traces : list of str
         Output column names by role.
     recorded : list of str
@@ -64,21 +67,27 @@ class Plan:
             n: list(v.categories) for n, v in nodes.items() if isinstance(v, CategoricalNode)
         }
         self._codes = {n: {c: i for i, c in enumerate(cs)} for n, cs in self.categories.items()}
-        m = spec.mechanisms
-        self.recorded = list(dict.fromkeys([*m.surveillance.targets, m.record_linkage.count]))
+        self.mechanisms = spec.mechanisms.all()
+        self.record_mechanisms = [m for m in self.mechanisms if m.writes_records]
+        written = {  # columns the mechanisms write besides traces: features, then latent_*
+            name: Column(name, dtype) for m in self.mechanisms for name, dtype in m.columns
+        }
+        self.recorded = list(
+            dict.fromkeys(t for m in self.mechanisms for t in m.recorded().values())
+        )
         self.protected = list(spec.protected)
         node_features = [
             n
             for n in nodes
             if n not in spec.protected and not n.startswith("latent_") and n != "truth"
         ]
-        self.features = [*node_features, "court_listed", "speech_flag", "friends_listed_share"]
+        self.features = [*node_features, *[n for n in written if not n.startswith("latent_")]]
         self.latent = [
             *[n for n in nodes if n.startswith("latent_")],
             *[f"latent_{n}" for n in self.recorded],
-            "latent_court_listed",
+            *[n for n in written if n.startswith("latent_")],
         ]
-        self.traces = [f"trace_{name}" for name in MECHANISM_NAMES]
+        self.traces = [f"trace_{m.name}" for m in self.mechanisms]
 
         def col(name: str, node: str | None = None) -> Column:
             spec_node = nodes[node or name]
@@ -86,21 +95,15 @@ class Plan:
                 return Column(name, "category", tuple(spec_node.categories))
             return Column(name, _KIND_DTYPE[spec_node.kind])
 
-        fixed = {
-            "court_listed": Column("court_listed", "int8"),
-            "speech_flag": Column("speech_flag", "int8"),
-            "friends_listed_share": Column("friends_listed_share", "float32"),
-            "latent_court_listed": Column("latent_court_listed", "int8"),
-        }
         self.columns = [
             Column("person_id", "int64"),
             *[col(n) for n in self.protected],
-            *[fixed.get(n) or col(n) for n in self.features],
+            *[written.get(n) or col(n) for n in self.features],
             Column("truth", "int8"),
             Column("observed", "int8"),
             *[Column(t, "bool") for t in self.traces],
             *[
-                fixed.get(n) or col(n, n.removeprefix("latent_") if n not in nodes else n)
+                written.get(n) or col(n, n.removeprefix("latent_") if n not in nodes else n)
                 for n in self.latent
             ],
         ]
@@ -149,7 +152,7 @@ class BlockContext:
         self.records: dict[str, np.ndarray] = {}
         self.rates: dict[str, np.ndarray] = {}
         self.node_uniform: dict[str, np.ndarray] = {}
-        self.traces = {name: np.zeros(self.size, dtype=bool) for name in MECHANISM_NAMES}
+        self.traces = {m.name: np.zeros(self.size, dtype=bool) for m in plan.mechanisms}
         self._world = world  # None = factual: the world is this context (no reference cycle)
 
     @property
