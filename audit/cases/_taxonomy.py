@@ -80,7 +80,7 @@ FAILURE_MODES: dict[str, str] = {
 #: Order of precedence when several mechanisms touched a person.
 PRECEDENCE: tuple[str, ...] = tuple(FAILURE_MODES)
 #: Rank of each failure mode of the table: 10, 20, ... (lower = names the cause first).
-_RANK = {tag: 10 * (i + 1) for i, tag in enumerate(FAILURE_MODES.values())}
+_RANK = {FAILURE_MODES[m]: 10 * (i + 1) for i, m in enumerate(PRECEDENCE)}
 #: Tag of a wrongful blacklisting no mechanism touched.
 NO_CAUSE = "no identifiable cause"
 

@@ -31,8 +31,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 class Mechanism(Strict):
     """Base of every bias mechanism: its table (the fields) and what it is (class attributes).
 
-    Class attributes
-    ----------------
+    Attributes
+    ----------
     name : str
         Its key under ``[mechanisms]`` and its trace column ``trace_<name>``.
     doc : str
