@@ -246,8 +246,8 @@ def build_case_files(
     mech_points = np.where(touched, (v * top) @ L, 0.0)  # points each touched mechanism cost
     by_reason = mech_points.argmin(axis=1) if mechs else np.zeros(len(rows), dtype=int)
     has_reason = (mech_points.min(axis=1) < 0) if mechs else np.zeros(len(rows), dtype=bool)
-    tags = np.array([failure_mode_of(m) for m in mechs] + [NO_CAUSE], dtype=object)
-    fallback = primary_cause(sub, mechs)
+    tags = np.array([failure_mode_of(m, mechanism_info) for m in mechs] + [NO_CAUSE], dtype=object)
+    fallback = primary_cause(sub, mechs, mechanism_info)
     table["failure_mode"] = np.where(has_reason, tags[by_reason], fallback)
     mech_names = np.asarray(mechs, dtype=object)
     table["mechanisms"] = [

@@ -6,6 +6,7 @@ known person by person. This package knows nothing about scorers or audits.
 """
 
 from audit.population._mechanisms import DESCRIPTIONS as MECHANISM_DESCRIPTIONS
+from audit.population._mechanisms import MECHANISM_NAMES
 from audit.population._noise import BLOCK_SIZE
 from audit.population._population import (
     Population,
@@ -13,7 +14,7 @@ from audit.population._population import (
     make_population,
     validate_output,
 )
-from audit.population._spec import BUILTIN_SCENARIOS, MECHANISM_NAMES, Scenario, load_spec
+from audit.population._spec import BUILTIN_SCENARIOS, Scenario, load_spec
 
 __all__ = [
     "BLOCK_SIZE",

@@ -1,196 +1,26 @@
 """The causal generator: evaluate a scenario on blocks of people, factual or counterfactual.
 
-`Plan` compiles a validated `Scenario` once (topological order, category codes, output columns and
-dtypes). `simulate_block` evaluates one block of `BLOCK_SIZE` people: the nodes in topological
-order, each value computed from its own fixed-size noise by an inverse-CDF transform, then the
-record mechanisms. A counterfactual evaluates the same noise with protected attributes set
-(``overrides``) for selected positions, against the factual block as the rest of the world.
-`generate` and `generate_people` assemble blocks into column arrays.
+`simulate_block` evaluates one block of `BLOCK_SIZE` people (a `BlockContext` of the scenario's
+`Plan`, see ``_plan``): the nodes in topological order, each value computed from its own fixed-size
+noise by an inverse-CDF transform (where the in-model mechanisms ``structural`` and ``proxy`` act),
+then the mechanisms that write records, in registry order. A counterfactual evaluates the same noise
+with protected attributes set (``overrides``) for selected positions, against the factual block as
+the rest of the world. `generate` and `generate_people` assemble blocks into column arrays.
 
 This module must not read files, build DataFrames, or loop over people in Python.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from tqdm import tqdm
 
-from audit.population import _mechanisms as mech
 from audit.population._noise import BLOCK_SIZE, BlockNoise, categorical_ppf, poisson_ppf
-from audit.population._spec import MECHANISM_NAMES, CategoricalNode, Scenario, topological_order
+from audit.population._plan import BlockContext, Plan
 
-__all__ = ["Column", "Plan", "generate", "generate_people", "simulate_block"]
+__all__ = ["generate", "generate_people", "simulate_block"]
 
 _MAX_RATE = 1000.0
-_INT16_MAX = np.iinfo(np.int16).max
-
-
-@dataclass(frozen=True)
-class Column:
-    """One output column: name, numpy dtype name (or ``"category"``) and categories if any."""
-
-    name: str
-    dtype: str
-    categories: tuple[str, ...] | None = None
-
-    @property
-    def storage(self) -> np.dtype:
-        """The numpy dtype of the stored array (category codes are int8)."""
-        return np.dtype("int8" if self.dtype == "category" else self.dtype)
-
-
-_KIND_DTYPE = {"gaussian": "float32", "ordinal": "int8", "bernoulli": "int8", "poisson": "int16"}
-
-
-class Plan:
-    """A scenario compiled for generation.
-
-    Attributes
-    ----------
-    spec : Scenario
-    order : list of str
-        Nodes in topological order.
-    categories : dict of str to list of str
-        Categories of every categorical node.
-    protected, features, latent, traces : list of str
-        Output column names by role.
-    recorded : list of str
-        Features whose records may differ from the truth (true value kept as ``latent_<name>``).
-    columns : list of Column
-        Every output column in frame order, with its dtype.
-    """
-
-    def __init__(self, spec: Scenario):
-        self.spec = spec
-        self.order = topological_order(spec)
-        nodes = spec.nodes
-        self.categories = {
-            n: list(v.categories) for n, v in nodes.items() if isinstance(v, CategoricalNode)
-        }
-        self._codes = {n: {c: i for i, c in enumerate(cs)} for n, cs in self.categories.items()}
-        m = spec.mechanisms
-        self.recorded = list(dict.fromkeys([*m.surveillance.targets, m.record_linkage.count]))
-        self.protected = list(spec.protected)
-        node_features = [
-            n
-            for n in nodes
-            if n not in spec.protected and not n.startswith("latent_") and n != "truth"
-        ]
-        self.features = [*node_features, "court_listed", "speech_flag", "friends_listed_share"]
-        self.latent = [
-            *[n for n in nodes if n.startswith("latent_")],
-            *[f"latent_{n}" for n in self.recorded],
-            "latent_court_listed",
-        ]
-        self.traces = [f"trace_{name}" for name in MECHANISM_NAMES]
-
-        def col(name: str, node: str | None = None) -> Column:
-            spec_node = nodes[node or name]
-            if isinstance(spec_node, CategoricalNode):
-                return Column(name, "category", tuple(spec_node.categories))
-            return Column(name, _KIND_DTYPE[spec_node.kind])
-
-        fixed = {
-            "court_listed": Column("court_listed", "int8"),
-            "speech_flag": Column("speech_flag", "int8"),
-            "friends_listed_share": Column("friends_listed_share", "float32"),
-            "latent_court_listed": Column("latent_court_listed", "int8"),
-        }
-        self.columns = [
-            Column("person_id", "int64"),
-            *[col(n) for n in self.protected],
-            *[fixed.get(n) or col(n) for n in self.features],
-            Column("truth", "int8"),
-            Column("observed", "int8"),
-            *[Column(t, "bool") for t in self.traces],
-            *[
-                fixed.get(n) or col(n, n.removeprefix("latent_") if n not in nodes else n)
-                for n in self.latent
-            ],
-        ]
-
-    def code(self, attr: str, category: str) -> int:
-        """Integer code of ``category`` in the categorical node ``attr``."""
-        return self._codes[attr][category]
-
-    def lookup(self, attr: str, table: dict[str, float]) -> np.ndarray:
-        """``{category: value}`` of ``attr`` as an array indexed by category code (others 0)."""
-        out = np.zeros(len(self.categories[attr]))
-        for category, value in table.items():
-            out[self.code(attr, category)] = value
-        return out
-
-    def share_table(self, attr: str, base: np.ndarray, given: dict) -> np.ndarray:
-        """Cumulative shares per category code of ``attr``: ``base``, or ``given[category]``."""
-        table = np.tile(np.asarray(base, dtype=np.float64), (len(self.categories[attr]), 1))
-        for category, shares in given.items():
-            table[self.code(attr, category)] = shares
-        return np.cumsum(table, axis=1)
-
-
-class BlockContext:
-    """Values of one block (or of selected positions of it) while a scenario is evaluated.
-
-    ``values`` hold the true world, ``records`` what institutions record (only where they can
-    differ), ``traces`` the per-mechanism touched flags; ``world`` is the factual block that
-    cross-person mechanisms read (the context itself in a factual run).
-    """
-
-    def __init__(
-        self,
-        plan: Plan,
-        noise: BlockNoise,
-        sel: np.ndarray | None,
-        world: BlockContext | None,
-    ):
-        self.plan = plan
-        self.spec = plan.spec
-        self.noise = noise
-        self.full = sel is None
-        self.sel = np.arange(BLOCK_SIZE) if sel is None else np.asarray(sel, dtype=np.int64)
-        self.size = self.sel.size
-        self.values: dict[str, np.ndarray] = {}
-        self.records: dict[str, np.ndarray] = {}
-        self.rates: dict[str, np.ndarray] = {}
-        self.node_uniform: dict[str, np.ndarray] = {}
-        self.traces = {name: np.zeros(self.size, dtype=bool) for name in MECHANISM_NAMES}
-        self._world = world  # None = factual: the world is this context (no reference cycle)
-
-    @property
-    def world(self) -> BlockContext:
-        """The factual block that cross-person mechanisms read."""
-        return self if self._world is None else self._world
-
-    def uniform(self, stream: str, rows: int = 1) -> np.ndarray:
-        """This block's uniforms of ``stream`` at the selected positions."""
-        u = self.noise.uniform(stream, rows)
-        return u if self.full else u[..., self.sel]
-
-    def normal(self, stream: str) -> np.ndarray:
-        """This block's standard normals of ``stream`` at the selected positions."""
-        z = self.noise.normal(stream)
-        return z if self.full else z[self.sel]
-
-    def output(self) -> dict[str, np.ndarray]:
-        """The output columns (except ``person_id``) in their storage dtypes."""
-        v, r, plan = self.values, self.records, self.plan
-        out: dict[str, np.ndarray] = {}
-        for c in plan.columns[1:]:
-            name = c.name
-            if name.startswith("trace_"):
-                a = self.traces[name.removeprefix("trace_")]
-            elif name == "observed" or name in r:
-                a = r[name]
-            elif name.startswith("latent_") and name not in v:
-                a = v[name.removeprefix("latent_")]
-            else:
-                a = v[name]
-            if c.dtype == "int16":
-                a = np.minimum(a, _INT16_MAX)
-            out[name] = a.astype(c.storage, copy=False)
-        return out
 
 
 def _linear(ctx: BlockContext, node) -> np.ndarray:
@@ -210,16 +40,18 @@ def _evaluate(ctx: BlockContext, name: str) -> np.ndarray:
     if kind == "categorical":
         u = ctx.uniform(stream)
         base = np.asarray(node.shares)
-        if name in ctx.spec.mechanisms.proxy.shares:
-            return mech.proxy(ctx, name, u, base)
+        proxy = ctx.spec.mechanisms.proxy
+        if name in proxy.shares:
+            return proxy.draw(ctx, name, u, base)
         if node.parent is None:
             return categorical_ppf(u, np.cumsum(base)[None, :])
         cum = ctx.plan.share_table(node.parent, base, node.given)
         return categorical_ppf(u, cum[ctx.values[node.parent]])
     eta = _linear(ctx, node)
     if kind == "gaussian":
-        if name == ctx.spec.mechanisms.structural.target:
-            eta = mech.structural(ctx, eta)
+        structural = ctx.spec.mechanisms.structural
+        if name == structural.target:
+            eta = structural.shift(ctx, eta)
         x = eta + node.sd * ctx.normal(stream)
         if node.transform == "exp":
             x = np.exp(np.minimum(x, 50.0))
@@ -270,8 +102,8 @@ def simulate_block(
             ctx.values[name] = np.full(ctx.size, overrides[name], dtype=np.int64)
         else:
             ctx.values[name] = _evaluate(ctx, name)
-    for mechanism in mech.RECORD_MECHANISMS:
-        mechanism(ctx)
+    for mechanism in plan.record_mechanisms:
+        mechanism.apply(ctx)
     return ctx
 
 

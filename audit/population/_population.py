@@ -23,10 +23,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from audit.exceptions import InvalidInputError, SchemaError
-from audit.population._engine import Plan, generate, generate_people
-from audit.population._mechanisms import DESCRIPTIONS
+from audit.population._engine import generate, generate_people
 from audit.population._noise import BLOCK_SIZE
-from audit.population._spec import MECHANISM_NAMES, Scenario, load_spec
+from audit.population._plan import Plan
+from audit.population._spec import Scenario, load_spec
 
 __all__ = ["Population", "load_population", "make_population", "validate_output"]
 
@@ -193,19 +193,22 @@ class Population:
 
     @property
     def mechanisms(self) -> dict[str, dict[str, Any]]:
-        """What the scenario injected: per mechanism its magnitude, description, settings and
-        how many people of this frame it touched."""
+        """What the scenario injected, as plain data: per mechanism its magnitude, description,
+        note, settings, how many people of this frame it touched, and for the case files the
+        failure mode it stands for, its precedence and the features it acts through."""
         out = {}
-        for name in MECHANISM_NAMES:
-            cfg = getattr(self.spec.mechanisms, name)
-            settings = cfg.model_dump(mode="json", exclude={"magnitude", "note"}, exclude_none=True)
-            out[name] = {
-                "magnitude": float(cfg.magnitude),
-                "on": cfg.magnitude > 0,
-                "description": DESCRIPTIONS[name],
-                "note": cfg.note,
+        for m in self.spec.mechanisms.all():
+            settings = m.model_dump(mode="json", exclude={"magnitude", "note"}, exclude_none=True)
+            out[m.name] = {
+                "magnitude": float(m.magnitude),
+                "on": m.magnitude > 0,
+                "description": m.doc,
+                "note": m.note,
                 "settings": settings,
-                "touched": int(self.frame[f"trace_{name}"].sum()),
+                "touched": int(self.frame[f"trace_{m.name}"].sum()),
+                "failure_mode": m.failure_mode,
+                "precedence": m.precedence,
+                "linked_features": m.linked_features(),
             }
         return out
 

@@ -8,7 +8,7 @@ loaded with an allow-list; pickle is refused. This package must not compute fair
 """
 
 from audit.scoring._check import RULES, check_scorer
-from audit.scoring._io import TRUSTED_TYPES, load_scorer, save_scorer
+from audit.scoring._io import TRUSTED_TYPES, save_scorer
 from audit.scoring._mapping import (
     BASE_ODDS,
     BASE_SCORE,
@@ -24,7 +24,7 @@ from audit.scoring._pipeline import (
     validate_output_path,
     write_decisions,
 )
-from audit.scoring._protocol import CallableScorer, Scorer, as_scorer, is_scorer
+from audit.scoring._protocol import CallableScorer, Scorer, as_scorer, is_scorer, load_scorer
 from audit.scoring._scorer import DEFAULT_THRESHOLD, PROTECTED, SocialCreditScorer
 
 __all__ = [

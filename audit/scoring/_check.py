@@ -181,6 +181,27 @@ def _run(
 ) -> dict[str, str]:
     X = require_frame(X, who="check_scorer")
     results: dict[str, str] = {}
+    threshold, names = _check_members(scorer, results)
+    require_columns(X, list(names), who="the scorer")
+    X = _sample(X, max_rows, random_state)
+    before = X.copy(deep=True)
+    s1 = _check_scores(scorer, X, results)
+    _check_decisions(scorer, X, s1, float(threshold), results)
+    _check_columns_read(scorer, X, s1, names, protected, results)
+    _check_row_independence(scorer, X, s1, random_state, results)
+    same_cols = list(X.columns) == list(before.columns)
+    _require(
+        same_cols and X.equals(before),
+        "no_mutation",
+        "X was modified by the scorer"
+        + ("" if same_cols else f" (columns now {list(X.columns)[:10]})"),
+    )
+    results["no_mutation"] = "ok"
+    return results
+
+
+def _check_members(scorer: Any, results: dict[str, str]) -> tuple[Real, list[str]]:
+    """Rules ``protocol``, ``threshold`` and ``feature_names``: the threshold and the names."""
     missing = scorer_members_missing(scorer)
     _require(
         not missing,
@@ -207,15 +228,22 @@ def _run(
         f"feature_names must be a list of str; got {names!r}",
     )
     results["feature_names"] = "ok"
-    require_columns(X, list(names), who="the scorer")
+    return threshold, names
 
+
+def _sample(X: pd.DataFrame, max_rows: int | None, random_state: int) -> pd.DataFrame:
+    """At most ``max_rows`` rows of ``X`` (a seeded random sample, in order); at least 2."""
     if max_rows is not None and len(X) > max_rows:
         rows = np.sort(np.random.default_rng(random_state).choice(len(X), max_rows, replace=False))
         X = X.iloc[rows]
     n = len(X)
     _require(n >= 2, "score_shape", f"check_scorer needs at least 2 rows of X; got {n}")
-    before = X.copy(deep=True)
+    return X
 
+
+def _check_scores(scorer: Any, X: pd.DataFrame, results: dict[str, str]) -> np.ndarray:
+    """Rules ``score_type`` to ``score_range``, then ``deterministic``: the scores, as float64."""
+    n = len(X)
     s1 = _call(scorer, "score", X, "score_type", first=True)
     _require(
         isinstance(s1, np.ndarray),
@@ -256,7 +284,14 @@ def _run(
     ok, seen = _same(s1, _call(scorer, "score", X, "deterministic"), exact=True)
     _require(ok, "deterministic", f"two calls of score(X) on the same rows differ: {seen}")
     results["deterministic"] = "ok"
+    return s1
 
+
+def _check_decisions(
+    scorer: Any, X: pd.DataFrame, s1: np.ndarray, threshold: float, results: dict[str, str]
+) -> None:
+    """Rules ``decide_type``, ``decide_shape`` and ``decide_consistent``."""
+    n = len(X)
     d = _call(scorer, "decide", X, "decide_type", first=True)
     _require(
         isinstance(d, np.ndarray) and d.dtype == np.bool_,
@@ -271,19 +306,28 @@ def _run(
         f"decide(X) must have shape ({n},), one decision per row; got {d.shape}",
     )
     results["decide_shape"] = "ok"
-    expected = s1 < float(threshold)
-    wrong = d != expected
+    wrong = d != (s1 < threshold)
     if wrong.any():
         i = int(np.flatnonzero(wrong)[0])
         _require(
             False,
             "decide_consistent",
-            f"decide(X) must equal score(X) < threshold ({float(threshold):g}); "
+            f"decide(X) must equal score(X) < threshold ({threshold:g}); "
             f"{int(wrong.sum())} of {n} rows differ, e.g. row {i}: score {s1[i]:g}, "
             f"decide {bool(d[i])}",
         )
     results["decide_consistent"] = "ok"
 
+
+def _check_columns_read(
+    scorer: Any,
+    X: pd.DataFrame,
+    s1: np.ndarray,
+    names: list[str],
+    protected: Sequence[str],
+    results: dict[str, str],
+) -> None:
+    """Rules ``protected_absent`` and ``feature_names_sufficient``: only declared columns count."""
     drop = [c for c in protected if c in X.columns and c not in names]
     if drop:
         ok, seen = _same(s1, _call(scorer, "score", X.drop(columns=drop), "protected_absent"))
@@ -306,6 +350,12 @@ def _run(
     )
     results["feature_names_sufficient"] = "ok"
 
+
+def _check_row_independence(
+    scorer: Any, X: pd.DataFrame, s1: np.ndarray, random_state: int, results: dict[str, str]
+) -> None:
+    """Rules ``row_order`` and ``chunking``: a row's score depends on that row alone."""
+    n = len(X)
     perm = np.random.default_rng(random_state).permutation(n)
     shuffled = _call(scorer, "score", X.iloc[perm], "row_order")
     ok, seen = _same(s1[perm], shuffled)
@@ -322,13 +372,3 @@ def _run(
     ok, seen = _same(s1, joined)
     _require(ok, "chunking", f"scoring two halves separately differs from scoring all: {seen}")
     results["chunking"] = "ok"
-
-    same_cols = list(X.columns) == list(before.columns)
-    _require(
-        same_cols and X.equals(before),
-        "no_mutation",
-        "X was modified by the scorer"
-        + ("" if same_cols else f" (columns now {list(X.columns)[:10]})"),
-    )
-    results["no_mutation"] = "ok"
-    return results

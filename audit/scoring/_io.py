@@ -3,7 +3,8 @@
 Loading checks every type a skops file would construct (``skops.io.get_untrusted_types``) against an
 explicit allow-list — `SocialCreditScorer` and scikit-learn classes — and refuses anything else.
 Pickle and joblib files are refused outright: unpickling runs arbitrary code.
-This module must not train or score.
+This module must not train or score, and knows no scorer class: it writes and reads objects
+(``load_scorer``, in ``_protocol``, decides what the object read is).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from audit.exceptions import InvalidInputError, UnsafeModelFileError
 
-__all__ = ["PICKLE_SUFFIXES", "TRUSTED_TYPES", "load_scorer", "save_scorer", "trusted_type"]
+__all__ = ["PICKLE_SUFFIXES", "TRUSTED_TYPES", "read_model", "save_scorer", "trusted_type"]
 
 TRUSTED_TYPES = ("audit.scoring._scorer.SocialCreditScorer",)
 """Types trusted by name in model files, besides scikit-learn classes (``sklearn.*``)."""
@@ -89,43 +90,30 @@ def save_scorer(scorer: Any, path: str | os.PathLike[str]) -> None:
             tmp.unlink()
 
 
-def load_scorer(
-    path: str | os.PathLike[str],
-    *,
-    threshold: float | None = None,
-    feature_names: list[str] | None = None,
-) -> Any:
-    """Load a scorer from a skops file, constructing only trusted types.
-
-    Parameters
-    ----------
-    path : str or PathLike
-        A file written by ``scorer.save(path)`` (or ``skops.io.dump`` of a fitted scikit-learn
-        classifier, which is then wrapped with ``as_scorer``).
-    threshold, feature_names
-        Only for a file holding a plain classifier (see ``as_scorer``).
-
-    Returns
-    -------
-    Scorer
+def read_model(path: Path) -> Any:
+    """The object stored in a skops file, constructing only trusted types (see `trusted_type`).
 
     Raises
     ------
     UnsafeModelFileError
-        A pickle/joblib file (loading it would run arbitrary code), or a skops file that would
-        construct types outside the allow-list (they are named).
+        A pickle/joblib file, or a skops file that would construct types outside the allow-list.
     InvalidInputError
-        The file is missing, or is not a skops model file, or holds no scorer.
-
-    Examples
-    --------
-    >>> load_scorer("model.pkl")  # doctest: +SKIP
-    Traceback (most recent call last):
-    UnsafeModelFileError: Refusing to load 'model.pkl': ...
+        The file is missing, or is not a readable skops model file.
     """
     import skops.io as sio
 
-    path = Path(path)
+    _refuse_unreadable(path)
+    types = _checked_types(path)
+    try:
+        return sio.load(path, trusted=types)
+    except Exception as e:
+        raise InvalidInputError(
+            f"'{path}' could not be loaded as a skops model file: {type(e).__name__}: {e}"
+        ) from e
+
+
+def _refuse_unreadable(path: Path) -> None:
+    """Refuse a missing file, a pickle file and a file that is no zip archive (so no skops file)."""
     if not path.is_file():
         raise InvalidInputError(f"Model file '{path}' does not exist (or is not a file).")
     reason = _pickle_reason(path)
@@ -139,6 +127,12 @@ def load_scorer(
             f"'{path}' is not a skops model file (skops files are zip archives; this one is "
             "not). Save scorers with scorer.save('scorer.skops')."
         )
+
+
+def _checked_types(path: Path) -> list[str]:
+    """The types the skops file would construct, all of them trusted (else refused, named)."""
+    import skops.io as sio
+
     try:
         types = sio.get_untrusted_types(file=path)
     except Exception as e:
@@ -153,25 +147,4 @@ def load_scorer(
             "Inspect the file with skops.io.get_untrusted_types and load it yourself only if "
             "you trust its source."
         )
-    try:
-        obj = sio.load(path, trusted=types)
-    except Exception as e:
-        raise InvalidInputError(
-            f"'{path}' could not be loaded as a skops model file: {type(e).__name__}: {e}"
-        ) from e
-    from audit.scoring._protocol import as_scorer
-    from audit.scoring._scorer import SocialCreditScorer
-
-    if isinstance(obj, SocialCreditScorer):
-        if threshold is not None or feature_names is not None:
-            raise InvalidInputError(
-                f"'{path}' holds a SocialCreditScorer with its own threshold and feature_names; "
-                "set them on the loaded scorer instead (scorer.set_params(threshold=...))."
-            )
-        obj._require_fitted("use")
-        return obj
-    if hasattr(obj, "predict_proba"):
-        return as_scorer(obj, threshold=threshold, feature_names=feature_names)
-    raise InvalidInputError(
-        f"'{path}' holds a {type(obj).__name__}, not a scorer or a classifier with predict_proba."
-    )
+    return types

@@ -2,8 +2,9 @@
 
 The audit only ever calls ``score(X)``, ``decide(X)``, ``feature_names`` and ``threshold``: a regulator
 querying a deployed system (DESIGN principle 1). ``as_scorer`` makes a Scorer from a fitted
-scikit-learn classifier, a Python callable returning scores, or a model file; an existing Scorer is
-returned unchanged. This module must not train anything or compute fairness metrics.
+scikit-learn classifier, a Python callable returning scores, or a model file (``load_scorer``, which
+reads it through ``_io``'s allow-list); an existing Scorer is returned unchanged. This module must not
+train anything or compute fairness metrics.
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from audit.exceptions import InvalidInputError, ScorerError
+from audit.scoring._io import read_model
 from audit.scoring._mapping import SCORE_MAX, SCORE_MIN, check_threshold
 from audit.scoring._scorer import DEFAULT_THRESHOLD, SocialCreditScorer, _as_name_list
 from audit.scoring._validation import require_columns, require_frame
 
-__all__ = ["CallableScorer", "Scorer", "as_scorer", "is_scorer"]
+__all__ = ["CallableScorer", "Scorer", "as_scorer", "is_scorer", "load_scorer"]
 
 _MEMBERS = ("score", "decide", "feature_names", "threshold")
 
@@ -193,8 +196,6 @@ def as_scorer(
     True
     """
     if isinstance(obj, (str, os.PathLike)):
-        from audit.scoring._io import load_scorer
-
         return load_scorer(obj, threshold=threshold, feature_names=feature_names)
     if is_scorer(obj):
         if threshold is not None or feature_names is not None:
@@ -224,4 +225,55 @@ def as_scorer(
         f"as_scorer cannot make a Scorer of {type(obj).__name__}: expected a Scorer, a fitted "
         "scikit-learn classifier with predict_proba, a callable returning scores, or a path to "
         "a .skops model file."
+    )
+
+
+def load_scorer(
+    path: str | os.PathLike[str],
+    *,
+    threshold: float | None = None,
+    feature_names: list[str] | None = None,
+) -> Scorer:
+    """Load a scorer from a skops file, constructing only trusted types.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A file written by ``scorer.save(path)`` (or ``skops.io.dump`` of a fitted scikit-learn
+        classifier, which is then wrapped with ``as_scorer``).
+    threshold, feature_names
+        Only for a file holding a plain classifier (see ``as_scorer``).
+
+    Returns
+    -------
+    Scorer
+
+    Raises
+    ------
+    UnsafeModelFileError
+        A pickle/joblib file (loading it would run arbitrary code), or a skops file that would
+        construct types outside the allow-list (they are named).
+    InvalidInputError
+        The file is missing, or is not a skops model file, or holds no scorer.
+
+    Examples
+    --------
+    >>> load_scorer("model.pkl")  # doctest: +SKIP
+    Traceback (most recent call last):
+    UnsafeModelFileError: Refusing to load 'model.pkl': ...
+    """
+    path = Path(path)
+    obj = read_model(path)
+    if isinstance(obj, SocialCreditScorer):
+        if threshold is not None or feature_names is not None:
+            raise InvalidInputError(
+                f"'{path}' holds a SocialCreditScorer with its own threshold and feature_names; "
+                "set them on the loaded scorer instead (scorer.set_params(threshold=...))."
+            )
+        obj._require_fitted("use")
+        return obj
+    if hasattr(obj, "predict_proba"):
+        return as_scorer(obj, threshold=threshold, feature_names=feature_names)
+    raise InvalidInputError(
+        f"'{path}' holds a {type(obj).__name__}, not a scorer or a classifier with predict_proba."
     )

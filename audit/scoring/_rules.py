@@ -130,72 +130,78 @@ def parse_rules(rules: Sequence[Mapping[str, Any]] | None, *, prefix: str = "") 
             prefix,
         )
     parsed: list[Rule] = []
-    seen: set[str] = set()
     for i, rule in enumerate(rules):
-        at = f"rules[{i}]"
-        if not isinstance(rule, Mapping):
-            raise _fail(
-                "must be a table with keys name, when and points or set; "
-                f"got {rule!r} ({type(rule).__name__})",
-                at,
-                prefix,
-            )
-        unknown = sorted(str(k) for k in rule if k not in _KEYS)
-        if unknown:
-            raise _fail(
-                f"unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(_KEYS)}",
-                at,
-                prefix,
-            )
-        name = rule.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise _fail(f"must be a non-empty string; got {name!r}", f"{at}.name", prefix)
-        if name in seen:
-            raise _fail(f"duplicate rule name {name!r}; names must be unique", f"{at}.name", prefix)
-        seen.add(name)
-        when = rule.get("when")
-        match = _WHEN.match(when) if isinstance(when, str) else None
-        if match is None:
-            raise _fail(
-                "must be a boolean column name (e.g. 'speech_flag') or one comparison "
-                f"'<column> <op> <number>' with op in {' '.join(_OPS)}; got {when!r}",
-                f"{at}.when",
-                prefix,
-            )
-        actions = [k for k in ("points", "set") if k in rule]
-        if len(actions) != 1:
-            raise _fail(
-                "needs exactly one of 'points' (added to the score) or 'set' (replaces it); "
-                f"got {actions or 'neither'}",
-                at,
-                prefix,
-            )
-        action = actions[0]
-        amount = rule[action]
-        if not _number(amount):
-            raise _fail(
-                f"must be a finite number; got {amount!r} ({type(amount).__name__})",
-                f"{at}.{action}",
-                prefix,
-            )
-        if action == "set" and not SCORE_MIN <= float(amount) <= SCORE_MAX:
-            raise _fail(
-                f"must be in [{SCORE_MIN:g}, {SCORE_MAX:g}] (the score range); got {amount!r}",
-                f"{at}.set",
-                prefix,
-            )
-        value = match.group("value")
-        parsed.append(
-            Rule(
-                name=name,
-                column=match.group("column"),
-                op=match.group("op"),
-                value=None if value is None else float(value),
-                action=action,
-                amount=float(amount),
-            )
-        )
+        parsed.append(_parse_rule(rule, f"rules[{i}]", {r.name for r in parsed}, prefix))
     return parsed
+
+
+def _parse_rule(rule: Any, at: str, seen: set[str], prefix: str) -> Rule:
+    """One rule mapping, checked key by key (``at`` is its place, e.g. ``rules[1]``)."""
+    if not isinstance(rule, Mapping):
+        raise _fail(
+            "must be a table with keys name, when and points or set; "
+            f"got {rule!r} ({type(rule).__name__})",
+            at,
+            prefix,
+        )
+    unknown = sorted(str(k) for k in rule if k not in _KEYS)
+    if unknown:
+        raise _fail(
+            f"unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(_KEYS)}",
+            at,
+            prefix,
+        )
+    name = rule.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(f"must be a non-empty string; got {name!r}", f"{at}.name", prefix)
+    if name in seen:
+        raise _fail(f"duplicate rule name {name!r}; names must be unique", f"{at}.name", prefix)
+    when = rule.get("when")
+    match = _WHEN.match(when) if isinstance(when, str) else None
+    if match is None:
+        raise _fail(
+            "must be a boolean column name (e.g. 'speech_flag') or one comparison "
+            f"'<column> <op> <number>' with op in {' '.join(_OPS)}; got {when!r}",
+            f"{at}.when",
+            prefix,
+        )
+    action, amount = _action(rule, at, prefix)
+    value = match.group("value")
+    return Rule(
+        name=name,
+        column=match.group("column"),
+        op=match.group("op"),
+        value=None if value is None else float(value),
+        action=action,
+        amount=amount,
+    )
+
+
+def _action(rule: Mapping[str, Any], at: str, prefix: str) -> tuple[str, float]:
+    """The rule's one action (``points`` or ``set``) and its amount."""
+    actions = [k for k in ("points", "set") if k in rule]
+    if len(actions) != 1:
+        raise _fail(
+            "needs exactly one of 'points' (added to the score) or 'set' (replaces it); "
+            f"got {actions or 'neither'}",
+            at,
+            prefix,
+        )
+    action = actions[0]
+    amount = rule[action]
+    if not _number(amount):
+        raise _fail(
+            f"must be a finite number; got {amount!r} ({type(amount).__name__})",
+            f"{at}.{action}",
+            prefix,
+        )
+    if action == "set" and not SCORE_MIN <= float(amount) <= SCORE_MAX:
+        raise _fail(
+            f"must be in [{SCORE_MIN:g}, {SCORE_MAX:g}] (the score range); got {amount!r}",
+            f"{at}.set",
+            prefix,
+        )
+    return action, float(amount)
 
 
 def apply_rules(score: np.ndarray, X: pd.DataFrame, rules: Sequence[Rule]) -> np.ndarray:

@@ -23,6 +23,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils import get_tags
 
 from audit.exceptions import InvalidInputError, NotFittedError, ScorerError, SpecError
+from audit.scoring._io import save_scorer
 from audit.scoring._mapping import (
     BASE_ODDS,
     BASE_SCORE,
@@ -281,26 +282,8 @@ class SocialCreditScorer(BaseEstimator):
                 f"Got {type(estimator).__name__} instead."
             )
         _require_estimator_fitted(estimator)
-        names_in = getattr(estimator, "feature_names_in_", None)
-        if feature_names is None:
-            if names_in is None:
-                raise InvalidInputError(
-                    f"{type(estimator).__name__} was fitted without column names; pass "
-                    "feature_names=[...] (the columns, in the order it was fitted on)."
-                )
-            feature_names = [str(c) for c in names_in]
-        feature_names = _as_name_list(feature_names, "feature_names")
-        if names_in is not None and list(map(str, names_in)) != feature_names:
-            raise InvalidInputError(
-                f"feature_names {feature_names} differ from the columns "
-                f"{type(estimator).__name__} was fitted on ({list(map(str, names_in))})."
-            )
-        classes = [_plain(c) for c in getattr(estimator, "classes_", [])]
-        if positive not in classes:
-            raise InvalidInputError(
-                f"The positive class {positive!r} (meaning default) is not among the classes "
-                f"{classes} of {type(estimator).__name__}; pass positive=<the default class>."
-            )
+        feature_names = _fitted_feature_names(estimator, feature_names)
+        _require_class(estimator, positive)
         self = cls(
             estimator,
             features=feature_names,
@@ -320,7 +303,7 @@ class SocialCreditScorer(BaseEstimator):
         self.categories_ = {}
         self.positive_ = positive
         self.numeric_only_ = False
-        self.arrays_ = names_in is None
+        self.arrays_ = getattr(estimator, "feature_names_in_", None) is None
         return self
 
     # --- fitting ------------------------------------------------------------------------------
@@ -436,8 +419,6 @@ class SocialCreditScorer(BaseEstimator):
 
         Load it back with ``audit.load_scorer(path)``.
         """
-        from audit.scoring._io import save_scorer
-
         save_scorer(self, path)
 
     # --- helpers ------------------------------------------------------------------------------
@@ -547,6 +528,36 @@ def _require_estimator_fitted(estimator: Any) -> None:
             f"{type(estimator).__name__} is not fitted; fit it before making a scorer of it, or "
             "pass it unfitted as SocialCreditScorer(estimator=...) and call fit."
         ) from e
+
+
+def _fitted_feature_names(estimator: Any, feature_names: Sequence[str] | None) -> list[str]:
+    """The columns a fitted estimator reads: ``feature_names``, checked against (or defaulting
+    to) the estimator's ``feature_names_in_``."""
+    names_in = getattr(estimator, "feature_names_in_", None)
+    if feature_names is None:
+        if names_in is None:
+            raise InvalidInputError(
+                f"{type(estimator).__name__} was fitted without column names; pass "
+                "feature_names=[...] (the columns, in the order it was fitted on)."
+            )
+        feature_names = [str(c) for c in names_in]
+    feature_names = _as_name_list(feature_names, "feature_names")
+    if names_in is not None and list(map(str, names_in)) != feature_names:
+        raise InvalidInputError(
+            f"feature_names {feature_names} differ from the columns "
+            f"{type(estimator).__name__} was fitted on ({list(map(str, names_in))})."
+        )
+    return feature_names
+
+
+def _require_class(estimator: Any, positive: Any) -> None:
+    """The class meaning default must be one the estimator knows."""
+    classes = [_plain(c) for c in getattr(estimator, "classes_", [])]
+    if positive not in classes:
+        raise InvalidInputError(
+            f"The positive class {positive!r} (meaning default) is not among the classes "
+            f"{classes} of {type(estimator).__name__}; pass positive=<the default class>."
+        )
 
 
 def _allows_nan(estimator: Any) -> bool:

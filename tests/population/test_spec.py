@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import audit
 from audit.exceptions import InvalidInputError, SpecError
 from audit.population import MECHANISM_NAMES, load_spec
 from audit.population._spec import builtin_path
@@ -59,8 +63,15 @@ def test_builtin_scenarios_resolve_from_any_working_directory(tmp_path):
         "print(make_population('sesame', n=10).spec.source); "
         "print(make_population('fair', n=10).spec.name)"
     )
+    # the package under test, not whichever one is installed (a git worktree has its own)
+    env = {**os.environ, "PYTHONPATH": str(Path(audit.__file__).parents[1])}
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.split() == [str(builtin_path("sesame")), "fair"]
 
@@ -71,6 +82,14 @@ def test_dict_round_trip_gives_an_equal_scenario():
     assert again.to_dict() == s.to_dict()
     assert again.source is None
     assert load_spec(s) is s
+
+
+def test_a_scenario_pickles_as_its_dict():
+    # the [mechanisms] model is made from the registry at run time, so a scenario pickles as data
+    s = load_spec("sesame")
+    again = pickle.loads(pickle.dumps(s))
+    assert again == s and again.source == s.source
+    assert again.mechanisms.surveillance.targets == ["late_bike_returns", "drunk_driving"]
 
 
 def test_spec_from_file_names_the_file(tmp_path):
@@ -351,9 +370,18 @@ def test_builtin_scenarios_also_found_where_a_wheel_installs_them(tmp_path, monk
         load_spec("fair")
 
 
-def test_record_mechanisms_run_in_the_declared_order():
-    """The generator's list of mechanism functions and the spec's list of names cannot drift apart."""
-    from audit.population._mechanisms import RECORD_MECHANISMS
-    from audit.population._spec import RECORD_MECHANISM_NAMES
+def test_mechanisms_run_in_registration_order():
+    """One list, the registry: the spec's tables, the generator's order and the public names."""
+    from audit.population._plan import Plan
+    from audit.population._registry import REGISTRY
 
-    assert [f.__name__ for f in RECORD_MECHANISMS] == list(RECORD_MECHANISM_NAMES)
+    spec = load_spec("sesame")
+    assert [m.name for m in spec.mechanisms.all()] == list(REGISTRY) == list(MECHANISM_NAMES)
+    assert [m.name for m in Plan(spec).record_mechanisms] == [
+        "surveillance",
+        "court_listing",
+        "record_linkage",
+        "political_speech",
+        "association",
+        "label_bias",
+    ]
