@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from audit.core._vocabulary import CRITERIA
 from audit.exceptions import InvalidInputError
 
 __all__ = ["AuditResult", "check_json_ready", "dump_json", "json_ready", "verdict_lines"]
@@ -268,8 +269,9 @@ class AuditResult:
         )
 
 
-def verdict_lines(data: Mapping) -> list[str]:
-    """The verdict in plain text: the outcome, how it was reached, and what decided it.
+def verdict_lines(data: Mapping, *, shown: int = 8) -> list[str]:
+    """The verdict in plain text: the outcome, how it was reached, and what decided it (the
+    ``shown`` clearest violations, attributes before intersections).
 
     Examples
     --------
@@ -286,26 +288,40 @@ def verdict_lines(data: Mapping) -> list[str]:
         f"{v.get('family_size', 0)} comparison(s) with each grouping's reference group "
         "(Miettinen–Nurminen ratio intervals, Bonferroni)."
     ]
-    for name, c in (v.get("criteria") or {}).items():
+    criteria = v.get("criteria") or {}
+    for name in sorted(criteria, key=lambda c: list(CRITERIA).index(c) if c in CRITERIA else 99):
+        c = criteria[name]
         lines.append(
             f"  {name} (band {c['band'][0]:g}–{c['band'][1]:.4g}): {c['outcome']} — {c['fail']} "
             f"fail, {c['inconclusive']} inconclusive, {c['pass']} pass, {c['insufficient']} "
             "with insufficient data"
         )
-    for item in v.get("violations") or []:
+    violations = sorted(v.get("violations") or [], key=_severity, reverse=True)
+    for item in violations[:shown]:
         low, high = item["interval"] or [None, None]
         side = (
             f"below {item['threshold']:g}"
             if item["direction"] == "below"
             else (f"above {1 / item['threshold']:.4g}")
         )
-        shown = "∞" if high is None else f"{high:.3g}"
+        upper = "∞" if high is None else f"{high:.3g}"
         lines.append(
             f"  FAIL {item['criterion']}: {item['attribute']}={_cut(str(item['group']), 40)} vs "
-            f"{item['against']}: ratio {_ratio(item['value'])}, interval [{low:.3g}, {shown}] "
+            f"{item['against']}: ratio {_ratio(item['value'])}, interval [{low:.3g}, {upper}] "
             f"wholly {side}"
         )
+    if len(violations) > shown:
+        lines.append(f"  ... and {len(violations) - shown} more violation(s): see the report.")
     return lines
+
+
+def _severity(item: Mapping) -> float:
+    """How far the deciding bound lies beyond the band, on the log scale (attributes first)."""
+    bound, t = item.get("bound"), item.get("threshold")
+    if not bound or not t:
+        return 0.0
+    beyond = abs(math.log(bound)) - abs(math.log(t))
+    return beyond + (10.0 if " & " not in str(item.get("attribute")) else 0.0)
 
 
 def _pct(x: float | None) -> str:
