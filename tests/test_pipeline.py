@@ -76,6 +76,21 @@ def test_synthetic_counts_agree_with_the_population(synthetic):
     assert (cases["score"] < cases["threshold"]).all()
 
 
+def test_synthetic_run_uses_the_scenarios_declared_references_everywhere(synthetic):
+    """The scenario declares its reference groups; metrics, explanations and case files all use
+    them (before, the metrics chose the most favoured group and explanations the largest)."""
+    run, _ = synthetic
+    doc = run.result.to_dict()
+    declared = doc["population"]["reference"]  # the scenario's [protected] table
+    for attr, group in declared.items():
+        assert doc["attributes"][attr]["reference"] == group
+        assert doc["attributes"][attr]["reference_rule"] == "named"
+        assert doc["explain"]["attributes"][attr]["reference"] == group
+    assert doc["cases"]["reference"] == declared
+    assert doc["meta"]["label_kind"] == "truth"
+    assert doc["meta"]["criteria"] == ["four_fifths", "adverse_ratio", "fpr_ratio"]
+
+
 def test_same_seed_same_audit_json(synthetic, tmp_path):
     run, out = synthetic
     again = run_synthetic("sesame", seed=3, out=tmp_path, **SMALL)
@@ -127,6 +142,16 @@ def test_run_on_users_model_and_data(user_data, tmp_path):
     assert doc["overall"]["n"] == len(frame)
     assert doc["overall"]["base_rate"] == pytest.approx((frame["defaulted"] == "yes").mean())
     assert run.report == out / "index.html"
+    # the user's adverse value is kept as given (it was recoded to True before)
+    assert doc["meta"]["positive"] == "yes" and run.result.positive == "yes"
+    assert doc["meta"]["values"]["label"] == {"adverse": "yes", "other": "no"}
+    # one reference per attribute, resolved once by the one rule (largest group) and used by
+    # metrics, explanations and case files alike
+    largest = {a: frame[a].value_counts().idxmax() for a in ("gender", "district")}
+    assert {a: doc["attributes"][a]["reference"] for a in largest} == largest
+    assert {a: doc["explain"]["attributes"][a]["reference"] for a in largest} == largest
+    assert doc["cases"]["reference"] == largest
+    assert doc["meta"]["label_kind"] == "observed" and doc["verdict"]["outcome"] is not None
 
 
 def test_run_on_data_refuses_a_positive_value_that_never_occurs(user_data, tmp_path):

@@ -339,6 +339,9 @@ def test_min_fpr_ratio_is_an_optional_second_criterion():
     assert v["value"] == pytest.approx((40 / 240) / (120 / 300))
     assert v["bound"] == pytest.approx(high, abs=1e-6) and v["direction"] == "below"
     assert res["verdict"]["outcome"] == "fail"
+    text = audit_decisions(frame, min_fpr_ratio=0.8, **kw).summary()
+    assert "Verdict: FAIL" in text and "FAIL fpr_ratio: g=A vs B" in text
+    assert "four_fifths" not in text  # not judged, so not blamed
 
 
 def test_result_is_plain_data_and_immutable():
