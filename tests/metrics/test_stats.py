@@ -20,6 +20,19 @@ def test_wilson_equals_scipy(n, confidence):
         assert high[i] == pytest.approx(ci.high, abs=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611),
+     (1, 29, 0.0061, 0.1718), (29, 29, 0.8830, 1.0)],
+)  # fmt: skip
+def test_wilson_published_examples(k, n, low, high):
+    """Newcombe (1998), "Two-sided confidence intervals for the single proportion: comparison of
+    seven methods", Stat Med 17:857-872, Table I, method 3 (score interval without continuity
+    correction), to the 4 decimals printed there."""
+    lo, hi = wilson_interval(k, n)
+    assert (round(float(lo), 4), round(float(hi), 4)) == (low, high)
+
+
 def test_wilson_undefined_without_trials():
     low, high = wilson_interval([0], [0])
     assert np.isnan(low[0]) and np.isnan(high[0])
