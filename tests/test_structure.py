@@ -53,7 +53,6 @@ KNOWN: dict[str, set[str]] = {
     "private": set(),
     "length": {
         "audit/cases/_files.py::build_case_files",
-        "audit/cases/_select.py::select_cases",
         "audit/report/_cases.py::cases_section",
         "audit/report/_compare.py::compare_audits",
         "audit/report/_compare.py::compare_view",
