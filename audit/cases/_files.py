@@ -158,9 +158,11 @@ def build_case_files(
         Attributes to make twins for (default: all protected). A person already in the reference
         group of an attribute gets no twin for it (NA).
     mechanism_info : mapping, optional
-        ``population.mechanisms``: used to link mechanisms to the features they act through.
+        ``population.mechanisms``: each mechanism's declared failure mode, precedence and linked
+        features, which tag the case files (pass ``select_cases`` the same, so that its counts by
+        cause agree). None (real data with ``trace_`` columns): the table of ``_taxonomy``.
     mechanism_features : mapping, optional
-        Explicit mechanism → features links (overrides the above).
+        Explicit mechanism → features links (override the declared ones).
     k : int
         Reason codes per person.
     id_column : str

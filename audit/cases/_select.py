@@ -247,6 +247,7 @@ def select_cases(
     positive: Any = 1,
     per_group: int = 20,
     seed: int = 0,
+    mechanism_info: Mapping[str, Mapping] | None = None,
 ) -> CaseSelection:
     """Count wrongful blacklistings by group and cause, and pick case files.
 
@@ -271,6 +272,10 @@ def select_cases(
         At most this many case files per group of each attribute.
     seed : int
         Seed of the case-file sample.
+    mechanism_info : mapping, optional
+        ``population.mechanisms``: each mechanism's declared failure mode and precedence, which name
+        and order the causes of ``by_cause`` and ``taxonomy`` (as ``build_case_files`` tags the
+        case files). None (real data with ``trace_`` columns): the table of ``_taxonomy``.
 
     Returns
     -------
@@ -288,7 +293,7 @@ def select_cases(
     protected = [protected] if isinstance(protected, str) else list(protected)
     groups = resolve_reference(people, protected, reference)
     wrongful, not_adverse = _wrongful(people, decisions, label, positive)
-    causes = _causes(people, wrongful, None)
+    causes = _causes(people, wrongful, mechanism_info)
     keys = np.random.default_rng(np.random.SeedSequence([seed, 0xCA5E])).random(len(people))
     wpos = np.flatnonzero(wrongful)
     blocks: dict[str, dict] = {"count": {}, "groups": {}, "by_cause": {}, "touched_by": {}}
