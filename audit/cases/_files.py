@@ -145,6 +145,11 @@ class _Touched:
     matrix: np.ndarray
     links: dict[str, list[str]]
 
+    def text(self) -> list[str]:
+        """Per case, the mechanisms that touched it (``"none"`` if none did)."""
+        names = np.asarray(self.mechanisms, dtype=object)
+        return ["; ".join(names[t]) if t.any() else "none" for t in self.matrix]
+
 
 def _scored(
     selection: CaseSelection,
@@ -384,9 +389,7 @@ def build_case_files(
     links = linked_features(mechs, features, mechanism_info, mechanism_features)
     touched = _Touched(mechs, trace_matrix(sub, mechs), links)
     table["failure_mode"] = _failure_modes(sub, scored.values, touched, mechanism_info, k)
-    table["mechanisms"] = [
-        "; ".join(np.asarray(mechs, dtype=object)[t]) if t.any() else "none" for t in touched.matrix
-    ]
+    table["mechanisms"] = touched.text()
     table["key_records"] = _key_records(sub, scored.reasons, touched, k)
     twin_columns, twins, twin_note = _twins(
         selection, table, pos, population, scorer, twin_attributes

@@ -8,7 +8,9 @@ which may itself be biased — the output says which.
 
 How many of a group's wrongful blacklistings are *in excess* of the reference group's rate, with
 an interval, is a statistic of the metrics stage (``excess_wrongful`` in each group block of
-``audit.json``); this stage counts people and picks them, it does not estimate.
+``audit.json``); this stage counts people and picks them, it does not estimate. A cause is the
+failure mode of the first mechanism that touched the person, in the terms and order the population
+declares (``mechanism_info``), as the case files are tagged; without them, ``_taxonomy``'s table.
 
 It then picks the case files: up to ``per_group`` wrongly blacklisted people per group of each
 protected attribute (a simple random sample within the group; attributes share random keys so their
