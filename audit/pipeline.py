@@ -373,6 +373,7 @@ def _finish(
             positive=job.positive,
             per_group=cases_per_group,
             seed=seed,
+            mechanism_info=job.population.mechanisms if job.population is not None else None,
         )
         explanation = explain_scores(
             job.scorer,

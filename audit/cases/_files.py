@@ -119,6 +119,208 @@ def _score_twins(scorer: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return scores, decisions
 
 
+_TWIN_NOTE = (
+    "twin = the same person and noise, generated with the reference group's value of the "
+    "attribute, scored by the same scorer"
+)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """What the scorer said of each case, in the selection's order: the attributions (no columns
+    without an explanation), the reason codes, the score and the decision."""
+
+    values: pd.DataFrame
+    reasons: pd.DataFrame
+    scores: np.ndarray
+    blacklisted: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Touched:
+    """The mechanisms whose traces the people table carries, which of them touched each case, and
+    the features each acts through."""
+
+    mechanisms: list[str]
+    matrix: np.ndarray
+    links: dict[str, list[str]]
+
+    def text(self) -> list[str]:
+        """Per case, the mechanisms that touched it (``"none"`` if none did)."""
+        names = np.asarray(self.mechanisms, dtype=object)
+        return ["; ".join(names[t]) if t.any() else "none" for t in self.matrix]
+
+
+def _scored(
+    selection: CaseSelection,
+    people: pd.DataFrame,
+    pos: np.ndarray,
+    explanation: Any | None,
+    scores: np.ndarray | pd.Series | None,
+    k: int,
+) -> _Scored:
+    """The cases' scores and reasons: from the explanation, else (no scorer queried) the given
+    scores and no reasons; ``select_cases`` picks only the blacklisted."""
+    rows = selection.rows
+    if explanation is not None:
+        missing = rows.difference(explanation.values.index)
+        if len(missing):
+            msg = (
+                f"{len(missing)} case-file people were not explained (e.g. {list(missing[:3])}); "
+                "call explain_scores(..., extra_rows=selection.rows)."
+            )
+            raise InvalidInputError(msg)
+        return _Scored(
+            values=explanation.values.loc[rows],
+            reasons=explanation.reason_codes(rows, k=k, only_blacklisted=False),
+            scores=explanation.scores.loc[rows].to_numpy(),
+            blacklisted=explanation.blacklisted.loc[rows].to_numpy(),
+        )
+    reasons = pd.DataFrame(
+        {"reasons": "not available: no scorer was queried, so no reason codes"}, index=rows
+    )
+    for i in range(1, k + 1):
+        reasons[f"reason_{i}"] = None
+        reasons[f"points_{i}"] = np.nan
+    case_scores = np.full(len(rows), np.nan)
+    if scores is not None:
+        all_scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+        if len(all_scores) != len(people):
+            msg = (
+                f"scores must have one value per person: expected {len(people)}, "
+                f"got {len(all_scores)}."
+            )
+            raise InvalidInputError(msg)
+        case_scores = all_scores[pos]
+    return _Scored(pd.DataFrame(index=rows), reasons, case_scores, np.ones(len(rows), dtype=bool))
+
+
+def _records(
+    selection: CaseSelection,
+    sub: pd.DataFrame,
+    scored: _Scored,
+    scorer: Any | None,
+    *,
+    k: int,
+    id_column: str,
+    salt: str | None,
+) -> pd.DataFrame:
+    """The table's first columns: pseudonymous ID, strata, groups, score, decision, label, reasons."""
+    rows = selection.rows
+    table = pd.DataFrame(index=rows)
+    ids = sub[id_column].tolist() if id_column in sub.columns else list(rows)
+    table["case_id"] = pseudonym(ids, salt if salt is not None else f"seed={selection.seed}")
+    table["sampled_for"] = selection.sampled_for.loc[rows].to_numpy()
+    for attr in selection.protected:  # group names as select_cases gave them (missing: "unknown")
+        codes, names = factorize_groups(sub[attr])
+        table[attr] = np.asarray(names, dtype=object)[codes]
+    table["score"] = scored.scores
+    table["threshold"] = float(getattr(scorer, "threshold", np.nan))
+    table["blacklisted"] = scored.blacklisted
+    table["label"] = sub[selection.label].to_numpy()
+    table["label_kind"] = selection.label_kind
+    table["reasons"] = scored.reasons["reasons"].to_numpy()
+    for i in range(1, k + 1):
+        table[f"reason_{i}"] = scored.reasons[f"reason_{i}"].to_numpy()
+        table[f"points_{i}"] = scored.reasons[f"points_{i}"].to_numpy()
+    return table
+
+
+def _failure_modes(
+    sub: pd.DataFrame,
+    values: pd.DataFrame,
+    touched: _Touched,
+    info: Mapping[str, Mapping] | None,
+    k: int,
+) -> np.ndarray:
+    """Tag of each case: among the mechanisms that touched the person, the one whose linked
+    features cost the most points among the top ``k`` reasons; else the first touched by
+    precedence (``primary_cause``)."""
+    mechs, features = touched.mechanisms, list(values.columns)
+    links = np.zeros((len(features), len(mechs)))
+    for j, m in enumerate(mechs):
+        links[[features.index(f) for f in touched.links[m]], j] = 1.0
+    v = values.to_numpy(dtype=np.float64)
+    top = np.zeros_like(v, dtype=bool)
+    if v.size:
+        order = np.argsort(v, axis=1, kind="stable")[:, :k]
+        np.put_along_axis(top, order, True, axis=1)
+    top &= v < 0
+    mech_points = np.where(touched.matrix, (v * top) @ links, 0.0)  # what each touched one cost
+    by_reason = mech_points.argmin(axis=1) if mechs else np.zeros(len(v), dtype=int)
+    has_reason = (mech_points.min(axis=1) < 0) if mechs else np.zeros(len(v), dtype=bool)
+    tags = np.array([failure_mode_of(m, info) for m in mechs] + [NO_CAUSE], dtype=object)
+    return np.where(has_reason, tags[by_reason], primary_cause(sub, mechs, info))
+
+
+def _key_records(sub: pd.DataFrame, reasons: pd.DataFrame, touched: _Touched, k: int) -> list[str]:
+    """Per case, the records behind its reasons and the mechanisms that touched it, as text
+    (``"speech_flag=1; critical_posts=3"``; a loop over at most a few hundred cases)."""
+    reason_cols = reasons[[f"reason_{i}" for i in range(1, k + 1)]].to_numpy()
+    out = []
+    for n, (named, hit) in enumerate(zip(reason_cols, touched.matrix, strict=True)):
+        linked = [
+            f for m, t in zip(touched.mechanisms, hit, strict=True) if t for f in touched.links[m]
+        ]
+        cols = dict.fromkeys([r for r in named if r] + linked)
+        out.append("; ".join(f"{c}={_fmt(sub.iat[n, sub.columns.get_loc(c)])}" for c in cols))
+    return out
+
+
+def _twins(
+    selection: CaseSelection,
+    table: pd.DataFrame,
+    pos: np.ndarray,
+    population: Any | None,
+    scorer: Any | None,
+    twin_attributes: Sequence[str] | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+    """The twin columns (score, nullable decision) per attribute, their summary and the note.
+
+    A case already in the reference group of an attribute has no twin for it (NA). All twins are
+    scored in one call."""
+    attrs = list(selection.protected if twin_attributes is None else twin_attributes)
+    for attr in attrs:
+        if attr not in selection.reference:
+            msg = f"twin_attributes: {attr!r} is not one of the protected attributes."
+            raise InvalidInputError(msg)
+    if population is None:
+        return {}, None, "no counterfactual twins: no generator behind these people (real data)"
+    if scorer is None:
+        return {}, None, "no counterfactual twins: no scorer to score them with"
+    ref = selection.reference
+    needs = {a: (table[a] != ref[a]).to_numpy() for a in attrs}
+    features = list(scorer.feature_names)
+    frames = [
+        _twin_frame(population, pos[need], a, ref[a])[features]
+        for a, need in needs.items()
+        if need.any()
+    ]
+    all_scores, all_dec = _score_twins(
+        scorer, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    )
+    columns: dict[str, Any] = {}
+    summary: dict[str, Any] = {}
+    start = 0
+    for attr, need in needs.items():
+        n_twin = int(need.sum())
+        score_col = np.full(len(table), np.nan)
+        dec_col = pd.array([pd.NA] * len(table), dtype="boolean")
+        score_col[need] = all_scores[start : start + n_twin]
+        dec_col[need] = all_dec[start : start + n_twin]
+        start += n_twin
+        columns[f"twin_{attr}_score"] = score_col
+        columns[f"twin_{attr}_blacklisted"] = dec_col
+        cleared = int((~dec_col[need]).sum()) if n_twin else 0
+        summary[attr] = {
+            "reference": ref[attr],
+            "n": n_twin,
+            "not_blacklisted": cleared,
+            "share_not_blacklisted": cleared / n_twin if n_twin else None,
+        }
+    return columns, summary, _TWIN_NOTE
+
+
 def build_case_files(
     selection: CaseSelection,
     people: pd.DataFrame,
@@ -158,9 +360,11 @@ def build_case_files(
         Attributes to make twins for (default: all protected). A person already in the reference
         group of an attribute gets no twin for it (NA).
     mechanism_info : mapping, optional
-        ``population.mechanisms``: used to link mechanisms to the features they act through.
+        ``population.mechanisms``: each mechanism's declared failure mode, precedence and linked
+        features, which tag the case files (pass ``select_cases`` the same, so that its counts by
+        cause agree). None (real data with ``trace_`` columns): the table of ``_taxonomy``.
     mechanism_features : mapping, optional
-        Explicit mechanism → features links (overrides the above).
+        Explicit mechanism → features links (override the declared ones).
     k : int
         Reason codes per person.
     id_column : str
@@ -176,155 +380,29 @@ def build_case_files(
         ``reason_1..k``, ``points_1..k``, ``key_records``, ``mechanisms``, ``failure_mode``,
         ``twin_<attr>_score`` and ``twin_<attr>_blacklisted`` (nullable boolean) per attribute.
     """
-    rows = selection.rows
-    pos = people.index.get_indexer(rows)
+    pos = people.index.get_indexer(selection.rows)
     sub = people.iloc[pos]
-    if explanation is not None:
-        vals = explanation.values
-        missing = rows.difference(vals.index)
-        if len(missing):
-            msg = (
-                f"{len(missing)} case-file people were not explained (e.g. {list(missing[:3])}); "
-                "call explain_scores(..., extra_rows=selection.rows)."
-            )
-            raise InvalidInputError(msg)
-        reasons = explanation.reason_codes(rows, k=k, only_blacklisted=False)
-        case_scores = explanation.scores.loc[rows].to_numpy()
-        blacklisted = explanation.blacklisted.loc[rows].to_numpy()
-    else:
-        vals = pd.DataFrame(index=rows)
-        reasons = pd.DataFrame(
-            {"reasons": "not available: no scorer was queried, so no reason codes"}, index=rows
-        )
-        for i in range(1, k + 1):
-            reasons[f"reason_{i}"] = None
-            reasons[f"points_{i}"] = np.nan
-        if scores is None:
-            case_scores = np.full(len(rows), np.nan)
-        else:
-            all_scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-            if len(all_scores) != len(people):
-                msg = (
-                    f"scores must have one value per person: expected {len(people)}, "
-                    f"got {len(all_scores)}."
-                )
-                raise InvalidInputError(msg)
-            case_scores = all_scores[pos]
-        blacklisted = np.ones(len(rows), dtype=bool)  # select_cases picks only the blacklisted
-    features = list(vals.columns)
-
-    table = pd.DataFrame(index=rows)
-    ids = sub[id_column].tolist() if id_column in sub.columns else list(rows)
-    table["case_id"] = pseudonym(ids, salt if salt is not None else f"seed={selection.seed}")
-    table["sampled_for"] = selection.sampled_for.loc[rows].to_numpy()
-    for attr in selection.protected:  # group names as select_cases gave them (missing: "unknown")
-        codes, names = factorize_groups(sub[attr])
-        table[attr] = np.asarray(names, dtype=object)[codes]
-    table["score"] = case_scores
-    table["threshold"] = float(getattr(scorer, "threshold", np.nan))
-    table["blacklisted"] = blacklisted
-    table["label"] = sub[selection.label].to_numpy()
-    table["label_kind"] = selection.label_kind
-    table["reasons"] = reasons["reasons"].to_numpy()
-    for i in range(1, k + 1):
-        table[f"reason_{i}"] = reasons[f"reason_{i}"].to_numpy()
-        table[f"points_{i}"] = reasons[f"points_{i}"].to_numpy()
-
-    # mechanisms and failure mode: traces + the person's top reasons
+    scored = _scored(selection, people, pos, explanation, scores, k)
+    table = _records(selection, sub, scored, scorer, k=k, id_column=id_column, salt=salt)
     mechs = trace_mechanisms(people.columns)
-    touched = trace_matrix(sub, mechs)
+    features = list(scored.values.columns)
     links = linked_features(mechs, features, mechanism_info, mechanism_features)
-    L = np.zeros((len(features), len(mechs)))
-    for j, m in enumerate(mechs):
-        L[[features.index(f) for f in links[m]], j] = 1.0
-    v = vals.loc[rows].to_numpy(dtype=np.float64)
-    top = np.zeros_like(v, dtype=bool)
-    if v.size:
-        order = np.argsort(v, axis=1, kind="stable")[:, :k]
-        np.put_along_axis(top, order, True, axis=1)
-    top &= v < 0
-    mech_points = np.where(touched, (v * top) @ L, 0.0)  # points each touched mechanism cost
-    by_reason = mech_points.argmin(axis=1) if mechs else np.zeros(len(rows), dtype=int)
-    has_reason = (mech_points.min(axis=1) < 0) if mechs else np.zeros(len(rows), dtype=bool)
-    tags = np.array([failure_mode_of(m, mechanism_info) for m in mechs] + [NO_CAUSE], dtype=object)
-    fallback = primary_cause(sub, mechs, mechanism_info)
-    table["failure_mode"] = np.where(has_reason, tags[by_reason], fallback)
-    mech_names = np.asarray(mechs, dtype=object)
-    table["mechanisms"] = [
-        "; ".join(mech_names[t]) if t.any() else "none" for t in touched
-    ]  # text per case (at most a few hundred)
-    key_cols = [
-        list(
-            dict.fromkeys(
-                [r for r in reasons.loc[lab, [f"reason_{i}" for i in range(1, k + 1)]] if r]
-                + [f for m, t in zip(mechs, touched[n], strict=True) if t for f in links[m]]
-            )
-        )
-        for n, lab in enumerate(rows)
-    ]
-    table["key_records"] = [
-        "; ".join(f"{c}={_fmt(sub.iat[n, sub.columns.get_loc(c)])}" for c in cols)
-        for n, cols in enumerate(key_cols)
-    ]
-
-    # counterfactual twins
-    twin_attrs = list(selection.protected if twin_attributes is None else twin_attributes)
-    twin_summary: dict[str, Any] | None = {}
-    twin_note = (
-        "twin = the same person and noise, generated with the reference group's value of the "
-        "attribute, scored by the same scorer"
+    touched = _Touched(mechs, trace_matrix(sub, mechs), links)
+    table["failure_mode"] = _failure_modes(sub, scored.values, touched, mechanism_info, k)
+    table["mechanisms"] = touched.text()
+    table["key_records"] = _key_records(sub, scored.reasons, touched, k)
+    twin_columns, twins, twin_note = _twins(
+        selection, table, pos, population, scorer, twin_attributes
     )
-    if population is None or scorer is None:
-        twin_summary = None
-        twin_note = (
-            "no counterfactual twins: no generator behind these people (real data)"
-            if population is None
-            else "no counterfactual twins: no scorer to score them with"
-        )
-    for attr in twin_attrs:
-        if attr not in selection.reference:
-            msg = f"twin_attributes: {attr!r} is not one of the protected attributes."
-            raise InvalidInputError(msg)
-    if twin_summary is not None:
-        features_all = list(scorer.feature_names)
-        needs, frames = {}, []
-        for attr in twin_attrs:
-            needs[attr] = (table[attr] != selection.reference[attr]).to_numpy()
-            if needs[attr].any():
-                frames.append(
-                    _twin_frame(population, pos[needs[attr]], attr, selection.reference[attr])[
-                        features_all
-                    ]
-                )
-        both = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        all_scores, all_dec = _score_twins(scorer, both)
-        start = 0
-        for attr in twin_attrs:
-            need = needs[attr]
-            n_twin = int(need.sum())
-            score_col = np.full(len(rows), np.nan)
-            dec_col = pd.array([pd.NA] * len(rows), dtype="boolean")
-            score_col[need] = all_scores[start : start + n_twin]
-            dec_col[need] = all_dec[start : start + n_twin]
-            start += n_twin
-            table[f"twin_{attr}_score"] = score_col
-            table[f"twin_{attr}_blacklisted"] = dec_col
-            cleared = int((~dec_col[need]).sum()) if n_twin else 0
-            twin_summary[attr] = {
-                "reference": selection.reference[attr],
-                "n": n_twin,
-                "not_blacklisted": cleared,
-                "share_not_blacklisted": cleared / n_twin if n_twin else None,
-            }
+    for name, column in twin_columns.items():
+        table[name] = column
     table = table.reset_index(drop=True)
 
-    section = dict(selection.section)
     modes = table["failure_mode"].value_counts()
-    section["n_case_files"] = len(table)
-    section["case_files"] = {
+    case_files = {
         "n": len(table),
         "by_failure_mode": {str(m): int(c) for m, c in modes.items()},
-        "twins": twin_summary,
+        "twins": twins,
         "twin_note": twin_note,
         "reasons_note": (
             f"up to {k} features that lowered the score most, in points against the mean score of "
@@ -339,4 +417,5 @@ def build_case_files(
         "linked_features": links,
         "columns": list(table.columns),
     }
+    section = {**selection.section, "n_case_files": len(table), "case_files": case_files}
     return CaseFiles(table=table, section=section)

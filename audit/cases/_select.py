@@ -8,7 +8,9 @@ which may itself be biased — the output says which.
 
 How many of a group's wrongful blacklistings are *in excess* of the reference group's rate, with
 an interval, is a statistic of the metrics stage (``excess_wrongful`` in each group block of
-``audit.json``); this stage counts people and picks them, it does not estimate.
+``audit.json``); this stage counts people and picks them, it does not estimate. A cause is the
+failure mode of the first mechanism that touched the person, in the terms and order the population
+declares (``mechanism_info``), as the case files are tagged; without them, ``_taxonomy``'s table.
 
 It then picks the case files: up to ``per_group`` wrongly blacklisted people per group of each
 protected attribute (a simple random sample within the group; attributes share random keys so their
@@ -81,6 +83,41 @@ class CaseSelection:
     section: dict = field(repr=False)
 
 
+@dataclass(frozen=True)
+class _Causes:
+    """What caused each wrongful blacklisting, as the traces and the population's declarations say.
+
+    ``mechanisms`` in precedence order; ``names`` the cause names (their failure modes, then
+    ``NO_CAUSE``); per wrongly blacklisted person, ``code`` indexes ``names`` (the first mechanism
+    that touched them) and ``touched`` says which mechanisms did; ``taxonomy`` maps each mechanism
+    to its failure mode (the table's when there are no traces).
+    """
+
+    mechanisms: list[str]
+    names: list[str]
+    code: np.ndarray
+    touched: np.ndarray
+    taxonomy: dict[str, str]
+
+    def totals(self) -> dict[str, int]:
+        """Wrongful blacklistings per cause, over everyone."""
+        counts = np.bincount(self.code, minlength=len(self.names))
+        return {c: int(counts[j]) for j, c in enumerate(self.names)}
+
+
+def _check(label: str, label_kind: LabelKind | None, per_group: int) -> LabelKind:
+    """``label_kind`` resolved (default: ``"truth"`` if ``label == "truth"``); ``per_group`` checked."""
+    if label_kind is None:
+        label_kind = "truth" if label == "truth" else "observed"
+    if label_kind not in _NOTES:
+        msg = f"label_kind must be 'truth' or 'observed' (got {label_kind!r})."
+        raise InvalidInputError(msg)
+    if not isinstance(per_group, int | np.integer) or per_group < 0:
+        msg = f"per_group must be an int >= 0 (got {per_group!r})."
+        raise InvalidInputError(msg)
+    return label_kind
+
+
 def _column_or_array(people: pd.DataFrame, x: Any, what: str) -> np.ndarray:
     if isinstance(x, str):
         if x not in people.columns:
@@ -94,6 +131,113 @@ def _column_or_array(people: pd.DataFrame, x: Any, what: str) -> np.ndarray:
     return arr
 
 
+def _wrongful(
+    people: pd.DataFrame, decisions: Any, label: str, positive: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who was wrongly blacklisted, and whose label is not adverse (one bool per person each)."""
+    dec = _column_or_array(people, decisions, "decisions")
+    if dec.dtype.kind not in "bi" or (dec.dtype.kind == "i" and not np.isin(dec, [0, 1]).all()):
+        msg = f"decisions must be booleans (True = blacklisted); got dtype {dec.dtype}."
+        raise InvalidInputError(msg)
+    if label not in people.columns:
+        msg = f"The label column {label!r} is not in the people table; pass label=<column>."
+        raise SchemaError(msg)
+    lab = people[label]
+    if lab.isna().any():
+        msg = (
+            f"The label column {label!r} has {int(lab.isna().sum())} missing values; a wrongful "
+            "blacklisting cannot be told apart without a label. Drop or fill those rows."
+        )
+        raise InvalidInputError(msg)
+    # the same matching rule as the metrics stage ("1" matches 1; a label with two values, neither of
+    # them `positive`, is an error rather than a silently inverted count)
+    not_adverse = ~adverse_mask(lab, positive, column=label, role="label")[0]
+    return dec.astype(bool) & not_adverse, not_adverse
+
+
+def _causes(
+    people: pd.DataFrame, wrongful: np.ndarray, info: Mapping[str, Mapping] | None
+) -> _Causes:
+    """The cause of each wrongful blacklisting: the first mechanism that touched the person, in
+    the order of precedence ``info`` (``population.mechanisms``) declares, else the table's."""
+    mechs = mechanism_order(trace_mechanisms(people.columns), info)
+    traces = people.loc[wrongful, [f"trace_{m}" for m in mechs]]  # read once, used twice
+    modes = {m: failure_mode_of(m, info) for m in mechs}
+    names = list(dict.fromkeys([*modes.values(), NO_CAUSE]))
+    code = pd.Categorical(primary_cause(traces, mechs, info), categories=names).codes
+    return _Causes(
+        mechanisms=mechs,
+        names=names,
+        code=code.astype(np.int64),
+        touched=trace_matrix(traces, mechs),
+        taxonomy=modes or dict(FAILURE_MODES),
+    )
+
+
+def _count(
+    groups: tuple[np.ndarray, list[str], int],
+    wrongful: np.ndarray,
+    not_adverse: np.ndarray,
+    causes: _Causes,
+) -> dict[str, dict]:
+    """An attribute's blocks of ``count``, ``groups``, ``by_cause`` and ``touched_by``."""
+    codes, names, _ = groups
+    G, C = len(names), len(causes.names)
+    wc = codes[wrongful]
+    n_wrong = np.bincount(wc, minlength=G)
+    n_neg = np.bincount(codes[not_adverse], minlength=G)
+    rate = np.divide(n_wrong, n_neg, out=np.full(G, np.nan), where=n_neg > 0)
+    by_cause = np.bincount(wc * C + causes.code, minlength=G * C).reshape(G, C)
+    touched_by = np.zeros((G, len(causes.mechanisms)), dtype=np.int64)
+    np.add.at(touched_by, wc, causes.touched.astype(np.int64))
+    return {
+        "count": {names[g]: int(n_wrong[g]) for g in range(G)},
+        "groups": {
+            names[g]: {
+                "wrongful": int(n_wrong[g]),
+                "not_adverse": int(n_neg[g]),
+                "rate": float(rate[g]) if np.isfinite(rate[g]) else None,
+            }
+            for g in range(G)
+        },
+        "by_cause": _nonzero(by_cause, names, causes.names),
+        "touched_by": _nonzero(touched_by, names, causes.mechanisms),
+    }
+
+
+def _nonzero(table: np.ndarray, rows: Sequence[str], columns: Sequence[str]) -> dict:
+    """``{row: {column: count}}`` of a count table, without its zeros."""
+    return {
+        r: {c: int(table[i, j]) for j, c in enumerate(columns) if table[i, j]}
+        for i, r in enumerate(rows)
+    }
+
+
+def _pick(
+    attr: str,
+    groups: tuple[np.ndarray, list[str], int],
+    wpos: np.ndarray,
+    keys: np.ndarray,
+    per_group: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of up to ``per_group`` wrongly blacklisted people per group of ``attr`` (a random
+    sample within the group: the smallest keys), and the stratum text of each."""
+    codes, names, _ = groups
+    picked = wpos[stratified_positions(codes[wpos], keys[wpos], per_group)] if per_group else []
+    text = np.char.add(f"{attr}=", np.asarray(names, dtype=str)[codes[picked]])
+    return np.asarray(picked, dtype=np.int64), text
+
+
+def _sampled_for(people: pd.DataFrame, strata: list[tuple[np.ndarray, np.ndarray]]) -> pd.Series:
+    """For each person picked (index labels, sorted), the strata that picked them."""
+    all_pos = np.concatenate([p for p, _ in strata]) if strata else np.empty(0, dtype=np.int64)
+    all_txt = np.concatenate([t for _, t in strata]) if strata else np.empty(0, dtype=str)
+    order = np.argsort(all_pos, kind="stable")
+    sampled = pd.Series(all_txt[order]).groupby(all_pos[order]).agg("; ".join)
+    rows = people.index[sampled.index.to_numpy(dtype=np.int64)]
+    return pd.Series(sampled.to_numpy(), index=rows, name="sampled_for", dtype=object)
+
+
 def select_cases(
     people: pd.DataFrame,
     decisions: np.ndarray | pd.Series | str,
@@ -105,6 +249,7 @@ def select_cases(
     positive: Any = 1,
     per_group: int = 20,
     seed: int = 0,
+    mechanism_info: Mapping[str, Mapping] | None = None,
 ) -> CaseSelection:
     """Count wrongful blacklistings by group and cause, and pick case files.
 
@@ -129,6 +274,10 @@ def select_cases(
         At most this many case files per group of each attribute.
     seed : int
         Seed of the case-file sample.
+    mechanism_info : mapping, optional
+        ``population.mechanisms``: each mechanism's declared failure mode and precedence, which name
+        and order the causes of ``by_cause`` and ``taxonomy`` (as ``build_case_files`` tags the
+        case files). None (real data with ``trace_`` columns): the table of ``_taxonomy``.
 
     Returns
     -------
@@ -142,89 +291,21 @@ def select_cases(
     >>> sel.section["count"], sel.section["groups"]["g"]["b"]["rate"]
     ({'g': {'a': 1, 'b': 2}}, 1.0)
     """
-    if label_kind is None:
-        label_kind = "truth" if label == "truth" else "observed"
-    if label_kind not in _NOTES:
-        msg = f"label_kind must be 'truth' or 'observed' (got {label_kind!r})."
-        raise InvalidInputError(msg)
-    if not isinstance(per_group, int | np.integer) or per_group < 0:
-        msg = f"per_group must be an int >= 0 (got {per_group!r})."
-        raise InvalidInputError(msg)
+    label_kind = _check(label, label_kind, per_group)
     protected = [protected] if isinstance(protected, str) else list(protected)
     groups = resolve_reference(people, protected, reference)
-    dec = _column_or_array(people, decisions, "decisions")
-    if dec.dtype.kind not in "bi" or (dec.dtype.kind == "i" and not np.isin(dec, [0, 1]).all()):
-        msg = f"decisions must be booleans (True = blacklisted); got dtype {dec.dtype}."
-        raise InvalidInputError(msg)
-    dec = dec.astype(bool)
-    lab = people[label] if label in people.columns else None
-    if lab is None:
-        msg = f"The label column {label!r} is not in the people table; pass label=<column>."
-        raise SchemaError(msg)
-    if lab.isna().any():
-        msg = (
-            f"The label column {label!r} has {int(lab.isna().sum())} missing values; a wrongful "
-            "blacklisting cannot be told apart without a label. Drop or fill those rows."
-        )
-        raise InvalidInputError(msg)
-    # the same matching rule as the metrics stage ("1" matches 1; a label with two values, neither of
-    # them `positive`, is an error rather than a silently inverted count)
-    not_adverse = ~adverse_mask(lab, positive, column=label, role="label")[0]
-    wrongful = dec & not_adverse
-
-    mechs = mechanism_order(trace_mechanisms(people.columns))
-    traces = people.loc[wrongful, [f"trace_{m}" for m in mechs]]  # read once, used twice
-    causes = primary_cause(traces, mechs)
-    cause_names = list(dict.fromkeys([*(failure_mode_of(m) for m in mechs), NO_CAUSE]))
-    cause_code = pd.Categorical(causes, categories=cause_names).codes.astype(np.int64)
-    touched = trace_matrix(traces, mechs)
-
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xCA5E]))
-    keys = rng.random(len(people))
+    wrongful, not_adverse = _wrongful(people, decisions, label, positive)
+    causes = _causes(people, wrongful, mechanism_info)
+    keys = np.random.default_rng(np.random.SeedSequence([seed, 0xCA5E])).random(len(people))
     wpos = np.flatnonzero(wrongful)
-    count, detail, by_cause, touched_by, reference_names = {}, {}, {}, {}, {}
-    strata_pos, strata_text = [], []
+    blocks: dict[str, dict] = {"count": {}, "groups": {}, "by_cause": {}, "touched_by": {}}
+    strata = []
     for attr in protected:
-        codes, names, ref = groups[attr]
-        G = len(names)
-        reference_names[attr] = names[ref]
-        n_wrong = np.bincount(codes[wrongful], minlength=G)
-        n_neg = np.bincount(codes[not_adverse], minlength=G)
-        rate = np.divide(n_wrong, n_neg, out=np.full(G, np.nan), where=n_neg > 0)
-        count[attr] = {names[g]: int(n_wrong[g]) for g in range(G)}
-        detail[attr] = {
-            names[g]: {
-                "wrongful": int(n_wrong[g]),
-                "not_adverse": int(n_neg[g]),
-                "rate": float(rate[g]) if np.isfinite(rate[g]) else None,
-            }
-            for g in range(G)
-        }
-        wc = codes[wrongful]
-        C = len(cause_names)
-        table = np.bincount(wc * C + cause_code, minlength=G * C).reshape(G, C)
-        by_cause[attr] = {
-            names[g]: {c: int(table[g, j]) for j, c in enumerate(cause_names) if table[g, j]}
-            for g in range(G)
-        }
-        tb = np.zeros((G, len(mechs)), dtype=np.int64)
-        np.add.at(tb, wc, touched.astype(np.int64))
-        touched_by[attr] = {
-            names[g]: {m: int(tb[g, j]) for j, m in enumerate(mechs) if tb[g, j]} for g in range(G)
-        }
-        # case files: a random sample of the wrongly blacklisted within each group
-        picked = wpos[stratified_positions(wc, keys[wpos], per_group)] if per_group else []
-        strata_pos.append(np.asarray(picked, dtype=np.int64))
-        strata_text.append(np.char.add(f"{attr}=", np.asarray(names, dtype=str)[codes[picked]]))
-
-    all_pos = np.concatenate(strata_pos) if strata_pos else np.empty(0, dtype=np.int64)
-    all_txt = np.concatenate(strata_text) if strata_text else np.empty(0, dtype=str)
-    order = np.argsort(all_pos, kind="stable")
-    sampled = pd.Series(all_txt[order]).groupby(all_pos[order]).agg("; ".join)
-    rows = people.index[sampled.index.to_numpy(dtype=np.int64)]
-    sampled_for = pd.Series(sampled.to_numpy(), index=rows, name="sampled_for", dtype=object)
-
-    total_cause = np.bincount(cause_code, minlength=len(cause_names))
+        for name, block in _count(groups[attr], wrongful, not_adverse, causes).items():
+            blocks[name][attr] = block
+        strata.append(_pick(attr, groups[attr], wpos, keys, per_group))
+    sampled_for = _sampled_for(people, strata)
+    reference_names = {a: groups[a][1][groups[a][2]] for a in protected}
     section = {
         "label": label,
         "label_kind": label_kind,
@@ -234,13 +315,13 @@ def select_cases(
         "n_wrongful": int(wrongful.sum()),
         "n_not_adverse": int(not_adverse.sum()),
         "reference": reference_names,
-        "count": count,
-        "groups": detail,
-        "by_cause": by_cause,
-        "by_cause_total": {c: int(total_cause[j]) for j, c in enumerate(cause_names)},
-        "touched_by": touched_by,
-        "mechanisms": mechs,
-        "taxonomy": {m: failure_mode_of(m) for m in mechs} or dict(FAILURE_MODES),
+        "count": blocks["count"],
+        "groups": blocks["groups"],
+        "by_cause": blocks["by_cause"],
+        "by_cause_total": causes.totals(),
+        "touched_by": blocks["touched_by"],
+        "mechanisms": causes.mechanisms,
+        "taxonomy": causes.taxonomy,
         "cause_rule": (
             "by_cause: first mechanism that touched the person (trace_ columns), in the order of "
             "'taxonomy'; 'no identifiable cause' if none did"
@@ -249,7 +330,7 @@ def select_cases(
         "seed": int(seed),
     }
     return CaseSelection(
-        rows=rows,
+        rows=sampled_for.index,
         sampled_for=sampled_for,
         wrongful=wrongful,
         protected=protected,

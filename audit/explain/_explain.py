@@ -33,6 +33,8 @@ from audit.core import resolve_reference, stratified_positions
 from audit.exceptions import InvalidInputError, ScorerError
 from audit.explain._proxies import group_auc, rank_proxies, value_ranks
 from audit.explain._shapley import (
+    GlassBox,
+    ScoreFunction,
     find_glass_box,
     make_score_function,
     shapley_black_box,
@@ -47,6 +49,16 @@ _METHODS = ("auto", "black_box", "glass_box", "shap_permutation", "shap_exact")
 
 #: The glass-box path is used only if its linear score matches the real one this closely (points).
 GLASS_BOX_TOLERANCE = 1e-6
+_GLASS_BOX_NOTE = (
+    "TreeSHAP (interventional, same background) of the scorer's log-odds times its points factor; "
+    "rules and clipping do not bind on any explained or background row (checked), so this equals "
+    "the score's SHAP values"
+)
+_PROXY_METHOD = (
+    "predictiveness = max(AUC, 1-AUC) of the feature for group vs reference membership "
+    "(everyone); gap_points = the feature's term of the sampled score gap; ranked by "
+    "proxy_points = (2*predictiveness-1) * max(0, -gap_points)"
+)
 
 
 @dataclass(frozen=True)
@@ -169,6 +181,83 @@ def _welch_interval(a: np.ndarray, b: np.ndarray, confidence: float) -> list[flo
     return [diff - half, diff + half]
 
 
+@dataclass(frozen=True)
+class _Options:
+    """The options of ``explain_scores``, checked once."""
+
+    features: list[str]
+    protected: list[str]
+    per_group: int
+    method: Method
+    pairs: int
+    confidence: float
+    max_proxies: int | None
+    seed: int
+    progress: bool
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """Who is explained: positions in the people table, per attribute and in all (sorted, unique)."""
+
+    per_attribute: dict[str, np.ndarray]
+    extra: np.ndarray
+    positions: np.ndarray
+
+    def rows_of(self, attr: str) -> np.ndarray:
+        """Rows of the attributions (one per position) of the people sampled for ``attr``."""
+        return np.searchsorted(self.positions, self.per_attribute[attr])
+
+
+@dataclass(frozen=True)
+class _Attribution:
+    """Shapley values of the people explained, their scores, and how they were computed."""
+
+    values: np.ndarray
+    base: float
+    fx: np.ndarray
+    method: str
+    note: str
+
+
+def _check(
+    scorer: Any,
+    people: pd.DataFrame,
+    protected: Sequence[str],
+    features: Sequence[str] | None,
+    **options: Any,
+) -> _Options:
+    """The options of ``explain_scores`` checked, and the scorer's features resolved."""
+    method, per_group, pairs = options["method"], options["per_group"], options["pairs"]
+    if method not in _METHODS:
+        msg = f"method must be one of {_METHODS} (got {method!r})."
+        raise InvalidInputError(msg)
+    if not isinstance(per_group, int | np.integer) or per_group < 1:
+        msg = f"per_group must be a positive int (got {per_group!r})."
+        raise InvalidInputError(msg)
+    if not isinstance(pairs, int | np.integer) or pairs < 1:
+        msg = f"pairs must be a positive int (got {pairs!r})."
+        raise InvalidInputError(msg)
+    if not 0 < options["confidence"] < 1:
+        msg = f"confidence must be in (0, 1) (got {options['confidence']!r})."
+        raise InvalidInputError(msg)
+    if features is None:
+        features = getattr(scorer, "feature_names", None)
+        if features is None:
+            msg = "The scorer has no feature_names; pass features=[...] (the columns it scores)."
+            raise ScorerError(msg)
+    features = list(features)
+    absent = [c for c in features if c not in people.columns]
+    if absent:
+        msg = f"The scorer's features must be columns of the people table; missing: {absent}."
+        raise InvalidInputError(msg)
+    if not features:
+        msg = "The scorer must use at least one feature to be explained (got features=[])."
+        raise InvalidInputError(msg)
+    protected = [protected] if isinstance(protected, str) else list(protected)
+    return _Options(features=features, protected=protected, **options)
+
+
 def _positions_of(people: pd.DataFrame, rows: Sequence | pd.Index | None) -> np.ndarray:
     if rows is None:
         return np.empty(0, dtype=np.int64)
@@ -179,6 +268,123 @@ def _positions_of(people: pd.DataFrame, rows: Sequence | pd.Index | None) -> np.
         msg = f"extra_rows must be index labels of the people table; not found: {bad}."
         raise InvalidInputError(msg)
     return pos.astype(np.int64)
+
+
+def _draw_sample(
+    people: pd.DataFrame,
+    groups: Mapping[str, tuple],
+    extra_rows: Sequence | pd.Index | None,
+    opts: _Options,
+    rng: np.random.Generator,
+) -> _Sample:
+    """``per_group`` people per group of each attribute (shared random keys) plus ``extra_rows``."""
+    keys = rng.random(len(people))
+    per_attr = {a: stratified_positions(groups[a][0], keys, opts.per_group) for a in opts.protected}
+    extra = _positions_of(people, extra_rows)
+    positions = np.unique(np.concatenate([*per_attr.values(), extra]).astype(np.int64))
+    return _Sample(per_attribute=per_attr, extra=extra, positions=positions)
+
+
+def _draw_background(
+    people: pd.DataFrame,
+    background: int | pd.DataFrame,
+    features: list[str],
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, str]:
+    """The common background rows (the caller's, or a uniform sample of everyone) and their source."""
+    if isinstance(background, pd.DataFrame):
+        missing_bg = [c for c in features if c not in background.columns]
+        if missing_bg or len(background) == 0:
+            msg = (
+                "background must be an int or a non-empty DataFrame with the scorer's features; "
+                f"got {len(background)} rows, missing columns {missing_bg}."
+            )
+            raise InvalidInputError(msg)
+        return background[features].reset_index(drop=True), "given by the caller"
+    if not isinstance(background, int | np.integer) or background < 1:
+        msg = f"background must be a positive int or a DataFrame (got {background!r})."
+        raise InvalidInputError(msg)
+    n = len(people)
+    if n == 0:
+        msg = "The people table is empty: there is no one to explain."
+        raise InvalidInputError(msg)
+    bpos = np.sort(rng.choice(n, size=min(int(background), n), replace=False))
+    return people[features].iloc[bpos].reset_index(drop=True), "uniform random sample of everyone"
+
+
+def _glass_box_of(scorer: Any, opts: _Options) -> GlassBox | None:
+    """The scorer's tree model if it reads only the features explained; else None (or an error
+    when ``method='glass_box'`` insists on one)."""
+    glass = find_glass_box(scorer)
+    if glass is not None and set(glass.features) <= set(opts.features):
+        return glass
+    if opts.method == "glass_box":
+        msg = (
+            "method='glass_box' needs a scorer exposing its tree model through glass_box() "
+            "(model, slope, intercept); this scorer does not. Use method='black_box'."
+        )
+        raise InvalidInputError(msg)
+    return None
+
+
+def _shapley_values(
+    scorer: Any, f: ScoreFunction, X: pd.DataFrame, Z: pd.DataFrame, opts: _Options, perm_seed: int
+) -> _Attribution:
+    """Shapley values by the method asked for; ``auto``: the glass box where it is exact, else
+    the black box (reusing the scores the glass-box check computed)."""
+    if opts.method in ("shap_permutation", "shap_exact"):
+        algorithm = opts.method.removeprefix("shap_")
+        values, base, fx = shapley_shap(
+            f, X, Z, algorithm=algorithm, seed=perm_seed, progress=opts.progress
+        )
+        note = f"SHAP's own {algorithm} explainer with maskers.Independent"
+        return _Attribution(values, base, fx, opts.method, note)
+    if opts.method == "black_box":
+        return _black_box(f, X, Z, opts, perm_seed, note="")
+    glass = _glass_box_of(scorer, opts)
+    if glass is None:
+        note = "the scorer exposes no tree model, so only score() was called"
+        return _black_box(f, X, Z, opts, perm_seed, note=note)
+    # cheap check first: does the linear log-odds map reproduce the real score here?
+    fx, fz = f(X, what="people explained"), f(Z, what="background sample")
+    worst = max(
+        float(np.max(np.abs(glass.linear_score(X) - fx), initial=0.0)),
+        float(np.max(np.abs(glass.linear_score(Z) - fz), initial=0.0)),
+    )
+    if worst <= GLASS_BOX_TOLERANCE * (1 + np.abs(fz).max()):
+        values, _, _ = shapley_glass_box(glass, X, Z)
+        return _Attribution(values, float(fz.mean()), fx, "glass_box", _GLASS_BOX_NOTE)
+    if opts.method == "glass_box":
+        msg = (
+            "method='glass_box' is only valid where the scorer's score is linear in its "
+            f"model's log-odds; its rules or clipping change scores by up to {worst:.3g} "
+            "points on the rows explained. Use method='black_box'."
+        )
+        raise InvalidInputError(msg)
+    note = (
+        f"the scorer's rules or clipping bind (the linear log-odds score differs by up "
+        f"to {worst:.3g} points), so the glass-box shortcut was not exact and only "
+        "score() was called"
+    )
+    return _black_box(f, X, Z, opts, perm_seed, note=note, fx=fx, fz=fz)
+
+
+def _black_box(
+    f: ScoreFunction,
+    X: pd.DataFrame,
+    Z: pd.DataFrame,
+    opts: _Options,
+    perm_seed: int,
+    *,
+    note: str,
+    fx: np.ndarray | None = None,
+    fz: np.ndarray | None = None,
+) -> _Attribution:
+    """Our permutation sampler (``fx``, ``fz``: the scores if already known)."""
+    values, base, fx = shapley_black_box(
+        f, X, Z, seed=perm_seed, pairs=opts.pairs, progress=opts.progress, fx=fx, fz=fz
+    )
+    return _Attribution(values, base, fx, "black_box", note)
 
 
 def _decide(scorer: Any, X: pd.DataFrame, scores: np.ndarray) -> np.ndarray:
@@ -206,6 +412,117 @@ def _decide(scorer: Any, X: pd.DataFrame, scores: np.ndarray) -> np.ndarray:
 def _num(x: float) -> float | None:
     x = float(x)
     return x if np.isfinite(x) else None
+
+
+def _population_scores(
+    f: ScoreFunction,
+    people: pd.DataFrame,
+    scores: np.ndarray | pd.Series | None,
+    sample: _Sample,
+    fx: np.ndarray,
+) -> np.ndarray:
+    """Everyone's scores, for the population gap: the caller's (checked on the people explained)
+    or the scorer's."""
+    if scores is None:
+        return f(people[f.features], what="people")
+    n = len(people)
+    pop_scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if len(pop_scores) != n:
+        msg = f"scores must have one value per person: expected {n}, got {len(pop_scores)}."
+        raise InvalidInputError(msg)
+    diff = np.abs(pop_scores[sample.positions] - fx)
+    if len(diff) and diff.max() > 1e-4 * (1 + np.abs(fx).max()):
+        msg = (
+            "scores= does not match scorer.score on the people explained (largest difference "
+            f"{diff.max():.4g} points); pass the scores this scorer gives these people."
+        )
+        raise InvalidInputError(msg)
+    return pop_scores
+
+
+def _explain_attribute(
+    attr: str,
+    groups: tuple[np.ndarray, list[str], int],
+    sample: _Sample,
+    shapley: _Attribution,
+    pop_scores: np.ndarray,
+    ranks: Mapping[str, tuple],
+    opts: _Options,
+) -> tuple[dict, list[dict]]:
+    """The ``attributes[attr]`` block (a block per group, the gap split by feature) and the proxy
+    candidates of the attribute's groups."""
+    codes, names, ref = groups
+    rows = sample.rows_of(attr)
+    gcode = codes[sample.per_attribute[attr]]
+    n_pop = np.bincount(codes, minlength=len(names))
+    mean_pop = np.bincount(codes, weights=pop_scores, minlength=len(names)) / np.maximum(n_pop, 1)
+    ref_rows = rows[gcode == ref]
+    ref_mean_shap = shapley.values[ref_rows].mean(axis=0)
+    ref_scores = shapley.fx[ref_rows]
+    aucs = {c: group_auc(ranks[c], codes, ref) for c in opts.features}
+    out_groups, candidates = {}, []
+    for g, name in enumerate(names):
+        r = rows[gcode == g]
+        s = shapley.fx[r]
+        mean_shap = shapley.values[r].mean(axis=0)
+        gap_f = mean_shap - ref_mean_shap
+        gap = float(s.mean() - ref_scores.mean())
+        gap_pop = float(mean_pop[g] - mean_pop[ref])
+        ci = _welch_interval(s, ref_scores, opts.confidence) if g != ref else None
+        out_groups[name] = {
+            "n_explained": len(r),
+            "n_population": int(n_pop[g]),
+            "mean_score": float(s.mean()),
+            "mean_score_population": float(mean_pop[g]),
+            "score_gap": gap,
+            "score_gap_ci": ci,
+            "score_gap_population": gap_pop,
+            "population_gap_in_ci": None if ci is None else bool(ci[0] <= gap_pop <= ci[1]),
+            "gap_by_feature": dict(zip(opts.features, map(float, gap_f), strict=True)),
+            "mean_shap": dict(zip(opts.features, map(float, mean_shap), strict=True)),
+        }
+        if g != ref:
+            aucs_g = [float(aucs[c][g]) for c in opts.features]
+            candidates += _proxy_candidates(attr, name, names[ref], aucs_g, gap_f, gap, opts)
+    block = {"reference": names[ref], "per_group": int(opts.per_group), "groups": out_groups}
+    return block, candidates
+
+
+def _proxy_candidates(
+    attr: str,
+    group: str,
+    reference: str,
+    aucs: list[float],
+    gap_f: np.ndarray,
+    gap: float,
+    opts: _Options,
+) -> list[dict]:
+    """One proxy candidate per feature for a group: how well it tells the group from the
+    reference group, and its term of the group's score gap."""
+    return [
+        {
+            "feature": c,
+            "attribute": attr,
+            "group": group,
+            "reference": reference,
+            "predictiveness": max(auc, 1 - auc) if np.isfinite(auc) else None,
+            "auc": _num(auc),
+            "gap_points": float(gap_f[j]),
+            "gap_share": float(gap_f[j] / gap) if gap != 0 else None,
+        }
+        for j, (c, auc) in enumerate(zip(opts.features, aucs, strict=True))
+    ]
+
+
+def _sampled_groups(
+    people: pd.DataFrame, attr: str, groups: tuple[np.ndarray, list[str], int], sample: _Sample
+) -> pd.Series:
+    """The group label of each person sampled for ``attr``."""
+    codes, names, _ = groups
+    pos = sample.per_attribute[attr]
+    return pd.Series(
+        np.asarray(names, dtype=object)[codes[pos]], index=people.index[pos], name=attr
+    )
 
 
 def explain_scores(
@@ -292,238 +609,63 @@ def explain_scores(
     >>> abs(g["score_gap"] - sum(g["gap_by_feature"].values())) < 1e-9
     True
     """
-    if method not in _METHODS:
-        msg = f"method must be one of {_METHODS} (got {method!r})."
-        raise InvalidInputError(msg)
-    if not isinstance(per_group, int | np.integer) or per_group < 1:
-        msg = f"per_group must be a positive int (got {per_group!r})."
-        raise InvalidInputError(msg)
-    if not isinstance(pairs, int | np.integer) or pairs < 1:
-        msg = f"pairs must be a positive int (got {pairs!r})."
-        raise InvalidInputError(msg)
-    if not 0 < confidence < 1:
-        msg = f"confidence must be in (0, 1) (got {confidence!r})."
-        raise InvalidInputError(msg)
-    if features is None:
-        features = getattr(scorer, "feature_names", None)
-        if features is None:
-            msg = "The scorer has no feature_names; pass features=[...] (the columns it scores)."
-            raise ScorerError(msg)
-    features = list(features)
-    absent = [c for c in features if c not in people.columns]
-    if absent:
-        msg = f"The scorer's features must be columns of the people table; missing: {absent}."
-        raise InvalidInputError(msg)
-    if not features:
-        msg = "The scorer must use at least one feature to be explained (got features=[])."
-        raise InvalidInputError(msg)
-    protected = [protected] if isinstance(protected, str) else list(protected)
-    groups = resolve_reference(people, protected, reference)
-    n = len(people)
+    opts = _check(
+        scorer,
+        people,
+        protected,
+        features,
+        per_group=per_group,
+        method=method,
+        pairs=pairs,
+        confidence=confidence,
+        max_proxies=max_proxies,
+        seed=seed,
+        progress=progress,
+    )
+    groups = resolve_reference(people, opts.protected, reference)
+    rng_keys, rng_bg, rng_perm = map(np.random.default_rng, np.random.SeedSequence(seed).spawn(3))
+    sample = _draw_sample(people, groups, extra_rows, opts, rng_keys)
+    Z, bg_source = _draw_background(people, background, opts.features, rng_bg)
+    X = people[opts.features].iloc[sample.positions]
+    f = make_score_function(scorer, people, opts.features)
+    shapley = _shapley_values(scorer, f, X, Z, opts, perm_seed=int(rng_perm.integers(2**31)))
+    labels = people.index[sample.positions]
+    blacklisted = pd.Series(_decide(scorer, X, shapley.fx), index=labels, name="blacklisted")
+    pop_scores = _population_scores(f, people, scores, sample, shapley.fx)
 
-    ss = np.random.SeedSequence(seed)
-    rng_keys, rng_bg, seed_perm = (np.random.default_rng(s) for s in ss.spawn(3))
-    keys = rng_keys.random(n)
-    per_attr_pos = {a: stratified_positions(groups[a][0], keys, per_group) for a in protected}
-    extra_pos = _positions_of(people, extra_rows)
-    all_pos = np.unique(np.concatenate([*per_attr_pos.values(), extra_pos]).astype(np.int64))
-
-    if isinstance(background, pd.DataFrame):
-        missing_bg = [c for c in features if c not in background.columns]
-        if missing_bg or len(background) == 0:
-            msg = (
-                "background must be an int or a non-empty DataFrame with the scorer's features; "
-                f"got {len(background)} rows, missing columns {missing_bg}."
-            )
-            raise InvalidInputError(msg)
-        Z = background[features].reset_index(drop=True)
-        bg_note = "given by the caller"
-    else:
-        if not isinstance(background, int | np.integer) or background < 1:
-            msg = f"background must be a positive int or a DataFrame (got {background!r})."
-            raise InvalidInputError(msg)
-        if n == 0:
-            msg = "The people table is empty: there is no one to explain."
-            raise InvalidInputError(msg)
-        bpos = np.sort(rng_bg.choice(n, size=min(int(background), n), replace=False))
-        Z = people[features].iloc[bpos].reset_index(drop=True)
-        bg_note = "uniform random sample of everyone"
-
-    X = people[features].iloc[all_pos]
-    f = make_score_function(scorer, people, features)
-    perm_seed = int(seed_perm.integers(2**31))
-
-    used, note = method, ""
-    values = base = fx = fx0 = fz0 = None
-    if method in ("auto", "glass_box"):
-        glass = find_glass_box(scorer)
-        if glass is not None and not set(glass.features) <= set(features):
-            glass = None
-        if glass is None:
-            if method == "glass_box":
-                msg = (
-                    "method='glass_box' needs a scorer exposing its tree model through glass_box() "
-                    "(model, slope, intercept); this scorer does not. Use method='black_box'."
-                )
-                raise InvalidInputError(msg)
-            note = "the scorer exposes no tree model, so only score() was called"
-        else:
-            # cheap check first: does the linear log-odds map reproduce the real score here?
-            fx_real = fx0 = f(X, what="people explained")
-            fz_real = fz0 = f(Z, what="background sample")
-            worst = max(
-                float(np.max(np.abs(glass.linear_score(X) - fx_real), initial=0.0)),
-                float(np.max(np.abs(glass.linear_score(Z) - fz_real), initial=0.0)),
-            )
-            if worst <= GLASS_BOX_TOLERANCE * (1 + np.abs(fz_real).max()):
-                gv, _, _ = shapley_glass_box(glass, X, Z)
-                values, base, fx, used = gv, float(fz_real.mean()), fx_real, "glass_box"
-                note = (
-                    "TreeSHAP (interventional, same background) of the scorer's log-odds times its "
-                    "points factor; rules and clipping do not bind on any explained or background "
-                    "row (checked), so this equals the score's SHAP values"
-                )
-            elif method == "glass_box":
-                msg = (
-                    "method='glass_box' is only valid where the scorer's score is linear in its "
-                    f"model's log-odds; its rules or clipping change scores by up to {worst:.3g} "
-                    "points on the rows explained. Use method='black_box'."
-                )
-                raise InvalidInputError(msg)
-            else:
-                note = (
-                    f"the scorer's rules or clipping bind (the linear log-odds score differs by up "
-                    f"to {worst:.3g} points), so the glass-box shortcut was not exact and only "
-                    "score() was called"
-                )
-        if values is None:
-            used = "black_box"
-    if used == "black_box":
-        values, base, fx = shapley_black_box(
-            f, X, Z, seed=perm_seed, pairs=pairs, progress=progress, fx=fx0, fz=fz0
-        )
-    elif used in ("shap_permutation", "shap_exact"):
-        values, base, fx = shapley_shap(
-            f, X, Z, algorithm=used.removeprefix("shap_"), seed=perm_seed, progress=progress
-        )
-        note = f"SHAP's own {used.removeprefix('shap_')} explainer with maskers.Independent"
-
-    labels = people.index[all_pos]
-    vals = pd.DataFrame(values, index=labels, columns=features)
-    sc = pd.Series(fx, index=labels, name="score")
-    bl = pd.Series(_decide(scorer, X, fx), index=labels, name="blacklisted")
-
-    # scores of everyone, for the population gap
-    if scores is None:
-        pop_scores = f(people[features], what="people")
-    else:
-        pop_scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-        if len(pop_scores) != n:
-            msg = f"scores must have one value per person: expected {n}, got {len(pop_scores)}."
-            raise InvalidInputError(msg)
-        diff = np.abs(pop_scores[all_pos] - fx)
-        if len(diff) and diff.max() > 1e-4 * (1 + np.abs(fx).max()):
-            msg = (
-                "scores= does not match scorer.score on the people explained (largest difference "
-                f"{diff.max():.4g} points); pass the scores this scorer gives these people."
-            )
-            raise InvalidInputError(msg)
-
+    ranks = {c: value_ranks(people[c]) for c in opts.features}
     attributes: dict[str, Any] = {}
-    samples: dict[str, pd.Series] = {}
     candidates: list[dict] = []
-    ranks = {c: value_ranks(people[c]) for c in features}
-    constant = [c for c in features if ranks[c][1] <= 1]
-    for attr in protected:
-        codes, names, ref = groups[attr]
-        rows = np.searchsorted(all_pos, per_attr_pos[attr])  # rows of `values` (all_pos is sorted)
-        gcode = codes[per_attr_pos[attr]]
-        samples[attr] = pd.Series(
-            np.asarray(names, dtype=object)[gcode],
-            index=people.index[per_attr_pos[attr]],
-            name=attr,
+    for attr in opts.protected:
+        attributes[attr], found = _explain_attribute(
+            attr, groups[attr], sample, shapley, pop_scores, ranks, opts
         )
-        n_pop = np.bincount(codes, minlength=len(names))
-        sum_pop = np.bincount(codes, weights=pop_scores, minlength=len(names))
-        mean_pop = sum_pop / np.maximum(n_pop, 1)
-        ref_rows = rows[gcode == ref]
-        ref_mean_shap = values[ref_rows].mean(axis=0)
-        ref_scores = fx[ref_rows]
-        aucs = {c: group_auc(ranks[c], codes, ref) for c in features}
-        out_groups = {}
-        for g, name in enumerate(names):
-            r = rows[gcode == g]
-            s = fx[r]
-            mean_shap = values[r].mean(axis=0)
-            gap_f = mean_shap - ref_mean_shap
-            gap = float(s.mean() - ref_scores.mean())
-            gap_pop = float(mean_pop[g] - mean_pop[ref])
-            ci = _welch_interval(s, ref_scores, confidence) if g != ref else None
-            block = {
-                "n_explained": len(r),
-                "n_population": int(n_pop[g]),
-                "mean_score": float(s.mean()),
-                "mean_score_population": float(mean_pop[g]),
-                "score_gap": gap,
-                "score_gap_ci": ci,
-                "score_gap_population": gap_pop,
-                "population_gap_in_ci": None if ci is None else bool(ci[0] <= gap_pop <= ci[1]),
-                "gap_by_feature": {c: float(v) for c, v in zip(features, gap_f, strict=True)},
-                "mean_shap": {c: float(v) for c, v in zip(features, mean_shap, strict=True)},
-            }
-            out_groups[name] = block
-            if g == ref:
-                continue
-            for j, c in enumerate(features):
-                auc = float(aucs[c][g])
-                pred = max(auc, 1 - auc) if np.isfinite(auc) else None
-                candidates.append(
-                    {
-                        "feature": c,
-                        "attribute": attr,
-                        "group": name,
-                        "reference": names[ref],
-                        "predictiveness": pred,
-                        "auc": _num(auc),
-                        "gap_points": float(gap_f[j]),
-                        "gap_share": float(gap_f[j] / gap) if gap != 0 else None,
-                    }
-                )
-        attributes[attr] = {
-            "reference": names[ref],
-            "per_group": int(per_group),
-            "groups": out_groups,
-        }
-
+        candidates += found
     section = {
-        "method": used,
-        "method_note": note,
-        "features": features,
-        "constant_features": constant,
-        "base_value": float(base),
-        "background": {"n": len(Z), "source": bg_note},
-        "per_group": int(per_group),
-        "pairs": int(pairs) if used == "black_box" else None,
-        "n_explained": len(all_pos),
-        "n_extra": len(extra_pos),
-        "n_blacklisted_explained": int(bl.sum()),
-        "confidence": float(confidence),
-        "seed": int(seed),
+        "method": shapley.method,
+        "method_note": shapley.note,
+        "features": opts.features,
+        "constant_features": [c for c in opts.features if ranks[c][1] <= 1],
+        "base_value": float(shapley.base),
+        "background": {"n": len(Z), "source": bg_source},
+        "per_group": int(opts.per_group),
+        "pairs": int(opts.pairs) if shapley.method == "black_box" else None,
+        "n_explained": len(sample.positions),
+        "n_extra": len(sample.extra),
+        "n_blacklisted_explained": int(blacklisted.sum()),
+        "confidence": float(opts.confidence),
+        "seed": int(opts.seed),
         "score_calls": f.calls,
         "rows_scored": f.rows,
         "attributes": attributes,
-        "proxies": rank_proxies(candidates, top=max_proxies),
-        "proxy_method": (
-            "predictiveness = max(AUC, 1-AUC) of the feature for group vs reference membership "
-            "(everyone); gap_points = the feature's term of the sampled score gap; ranked by "
-            "proxy_points = (2*predictiveness-1) * max(0, -gap_points)"
-        ),
+        "proxies": rank_proxies(candidates, top=opts.max_proxies),
+        "proxy_method": _PROXY_METHOD,
     }
     return Explanation(
-        values=vals,
-        scores=sc,
-        blacklisted=bl,
-        base_value=float(base),
-        samples=samples,
+        values=pd.DataFrame(shapley.values, index=labels, columns=opts.features),
+        scores=pd.Series(shapley.fx, index=labels, name="score"),
+        blacklisted=blacklisted,
+        base_value=float(shapley.base),
+        samples={a: _sampled_groups(people, a, groups[a], sample) for a in opts.protected},
         section=section,
     )

@@ -163,8 +163,7 @@ def shapley_black_box(
     fx : ndarray of shape (len(X),)
         ``f(X)``.
     """
-    features = f.features
-    P, B, M = len(X), len(background), len(features)
+    P, M = len(X), len(f.features)
     fz = f(background, what="background sample") if fz is None else fz
     if fx is None:
         fx = f(X, what="people explained") if P else np.empty(0)
@@ -174,52 +173,84 @@ def shapley_black_box(
         if M == 1:
             values[:, 0] = fx - base
         return values, base, fx
-    chains = B * pairs  # walks per person per direction
-    per_person = chains * 2 * (M - 1)  # hybrid rows per person at most
-    step = max(1, _CHUNK_ROWS // per_person)
+    walks = _Walks.of(f.features, X, background, fz, pairs)
+    step = max(1, _CHUNK_ROWS // (walks.chains * 2 * (M - 1)))  # people per batch
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5A4B]))
-    takers, differs = [], []
-    for c in features:
-        takers.append(_column_taker(X[c], background[c]))
-        codes = pd.factorize(pd.concat([X[c], background[c]], ignore_index=True))[0]
-        differs.append(codes[:P, None] != codes[None, P:])  # NaN == NaN here (same code)
-    diff = np.stack(differs, axis=-1)  # (P, B, M): switching feature j changes the row
-    del differs
-    bg_of_chain = np.arange(chains) % B
-    fz_chain = fz[bg_of_chain]
-    positions = np.arange(M + 1)
     for s in tqdm(range(0, P, step), disable=not progress, desc="explaining", unit="batch"):
-        p = min(step, P - s)
-        # order[i, c, d, k]: the feature switched at step k+1 of walk (person i, chain c, direction
-        # d); rank is its inverse (position of feature j). d=1 walks the reverse order (antithetic).
-        fwd = rng.random((p, chains, M)).argsort(axis=-1)
-        order = np.stack([fwd, fwd[..., ::-1]], axis=2)
-        rank = order.argsort(axis=-1)
-        changed = np.take_along_axis(diff[s : s + p][:, bg_of_chain, None, :], order, axis=-1)
-        cum = np.cumsum(changed, axis=-1)
-        total = cum[..., -1:]
-        # Only rows that differ from the previous one and are not yet the person are scored:
-        # the others repeat a known value (identical rows score identically).
-        need = changed[..., :-1] & (cum[..., :-1] < total)
-        ip, ic, idir, ik = np.nonzero(need)
-        ik = ik + 1  # features switched so far
-        chain = np.full((p, chains, 2, M + 1), np.nan)
-        if len(ip):
-            cols = {}
-            for j, c in enumerate(features):
-                from_person = rank[ip, ic, idir, j] < ik
-                cols[c] = takers[j](from_person, s + ip, bg_of_chain[ic])
-            chain[ip, ic, idir, ik] = f(pd.DataFrame(cols, copy=False))
-        chain[..., 0] = fz_chain[None, :, None]
-        is_person = np.concatenate([total == 0, cum == total], axis=-1)
-        chain[is_person] = np.broadcast_to(fx[s : s + p, None, None, None], chain.shape)[is_person]
-        # forward-fill the rows skipped as repeats
-        last = np.where(np.isnan(chain), 0, positions)
-        np.maximum.accumulate(last, axis=-1, out=last)
-        chain = np.take_along_axis(chain, last, axis=-1)
-        steps = np.diff(chain, axis=-1)  # change in score at each switch
-        values[s : s + p] = np.take_along_axis(steps, rank, axis=-1).mean(axis=(1, 2))
+        values[s : s + step] = _walk_batch(f, walks, rng, s, fx[s : s + step])
     return values, base, fx
+
+
+@dataclass(frozen=True)
+class _Walks:
+    """What every batch of permutation walks shares: how to build hybrid rows column by column,
+    which features differ between each person and each background row, and each chain's
+    background row and its score."""
+
+    takers: list[Callable[[np.ndarray, np.ndarray, np.ndarray], Any]]
+    diff: np.ndarray  # (P, B, M): switching feature j changes the row
+    bg_of_chain: np.ndarray  # chains = B * pairs walks per person per direction
+    fz_chain: np.ndarray
+
+    @property
+    def chains(self) -> int:
+        return len(self.bg_of_chain)
+
+    @classmethod
+    def of(
+        cls,
+        features: list[str],
+        X: pd.DataFrame,
+        background: pd.DataFrame,
+        fz: np.ndarray,
+        pairs: int,
+    ) -> _Walks:
+        P, B = len(X), len(background)
+        takers, differs = [], []
+        for c in features:
+            takers.append(_column_taker(X[c], background[c]))
+            codes = pd.factorize(pd.concat([X[c], background[c]], ignore_index=True))[0]
+            differs.append(codes[:P, None] != codes[None, P:])  # NaN == NaN here (same code)
+        bg_of_chain = np.arange(B * pairs) % B
+        return cls(takers, np.stack(differs, axis=-1), bg_of_chain, fz[bg_of_chain])
+
+
+def _walk_batch(
+    f: ScoreFunction, walks: _Walks, rng: np.random.Generator, start: int, fx: np.ndarray
+) -> np.ndarray:
+    """Mean attributions of the people ``start .. start + len(fx)``: one antithetic pair of
+    random walks per chain, each step's change in score credited to the feature switched."""
+    p, chains, M = len(fx), walks.chains, walks.diff.shape[-1]
+    # order[i, c, d, k]: the feature switched at step k+1 of walk (person i, chain c, direction
+    # d); rank is its inverse (position of feature j). d=1 walks the reverse order (antithetic).
+    fwd = rng.random((p, chains, M)).argsort(axis=-1)
+    order = np.stack([fwd, fwd[..., ::-1]], axis=2)
+    rank = order.argsort(axis=-1)
+    diff = walks.diff[start : start + p][:, walks.bg_of_chain, None, :]
+    changed = np.take_along_axis(diff, order, axis=-1)
+    cum = np.cumsum(changed, axis=-1)
+    total = cum[..., -1:]
+    # Only rows that differ from the previous one and are not yet the person are scored:
+    # the others repeat a known value (identical rows score identically).
+    need = changed[..., :-1] & (cum[..., :-1] < total)
+    chain = np.full((p, chains, 2, M + 1), np.nan)
+    ip, ic, idir, ik = np.nonzero(need)
+    ik = ik + 1  # features switched so far
+    if len(ip):
+        cols = {}
+        for j, c in enumerate(f.features):
+            from_person = rank[ip, ic, idir, j] < ik
+            cols[c] = walks.takers[j](from_person, start + ip, walks.bg_of_chain[ic])
+        chain[ip, ic, idir, ik] = f(pd.DataFrame(cols, copy=False))
+    chain[..., 0] = walks.fz_chain[None, :, None]
+    is_person = np.concatenate([total == 0, cum == total], axis=-1)
+    chain[is_person] = np.broadcast_to(fx[:, None, None, None], chain.shape)[is_person]
+    # forward-fill the rows skipped as repeats
+    last = np.where(np.isnan(chain), 0, np.arange(M + 1))
+    np.maximum.accumulate(last, axis=-1, out=last)
+    chain = np.take_along_axis(chain, last, axis=-1)
+    steps = np.diff(chain, axis=-1)  # change in score at each switch
+    return np.take_along_axis(steps, rank, axis=-1).mean(axis=(1, 2))
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 Shown with a mechanism that exists only in this test (`RandomNoise`, ``test_noise``: a random 1 %
 of people recorded as defaulters), registered here and used through a scenario TOML: it is
-validated, generated, carries its ``trace_test_noise`` column, and the case files tag the people it
-wrongly blacklisted with the failure mode it declares.
+validated, generated, carries its ``trace_test_noise`` column, and the case files and the counts by
+cause tag the people it wrongly blacklisted with the failure mode it declares.
 
 A real new mechanism touches (nothing else lists mechanisms):
 
@@ -82,13 +82,29 @@ def test_the_case_files_tag_it_with_its_declared_failure_mode(noise_registered, 
     pop = make_population(noisy_toml, n=50_000, seed=3)
     f = pop.frame
     blacklisted = f["trace_test_noise"].to_numpy()  # a scorer that believes the noisy records
-    sel = select_cases(f, blacklisted, protected=pop.protected, reference=pop.reference)
+    sel = select_cases(
+        f,
+        blacklisted,
+        protected=pop.protected,
+        reference=pop.reference,
+        mechanism_info=pop.mechanisms,
+    )
     cases = build_case_files(sel, f, mechanism_info=pop.mechanisms)
     assert len(cases.table) > 0
     assert set(cases.table["failure_mode"]) == {"random noise"}
     assert set(cases.table["mechanisms"]) == {"test_noise"}
+    # the counts by cause use the same declarations: its failure mode, first in precedence (5)
+    d = sel.section
+    wrongful = int((blacklisted & (f["truth"] == 0).to_numpy()).sum())
+    assert d["by_cause_total"]["random noise"] == d["n_wrongful"] == wrongful > 0
+    assert d["mechanisms"][0] == "test_noise" and d["taxonomy"]["test_noise"] == "random noise"
+    for attr in pop.protected:
+        causes = {c for by_group in d["by_cause"][attr].values() for c in by_group}
+        assert causes == {"random noise"}
     # without the population's declarations (real data with trace_ columns): the fallback table
     assert failure_mode_of("test_noise") == "other: test_noise"
+    plain = select_cases(f, blacklisted, protected=pop.protected, reference=pop.reference)
+    assert plain.section["by_cause_total"]["other: test_noise"] == wrongful
 
 
 def test_every_scenario_must_then_declare_it(noise_registered):
