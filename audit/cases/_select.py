@@ -35,7 +35,13 @@ from audit.cases._taxonomy import (
     trace_matrix,
     trace_mechanisms,
 )
-from audit.core import adverse_mask, resolve_reference, stratified_positions
+from audit.core import (
+    adverse_mask,
+    check_choice,
+    check_int,
+    resolve_reference,
+    stratified_positions,
+)
 from audit.exceptions import InvalidInputError, SchemaError
 
 __all__ = ["CaseSelection", "select_cases"]
@@ -109,12 +115,8 @@ def _check(label: str, label_kind: LabelKind | None, per_group: int) -> LabelKin
     """``label_kind`` resolved (default: ``"truth"`` if ``label == "truth"``); ``per_group`` checked."""
     if label_kind is None:
         label_kind = "truth" if label == "truth" else "observed"
-    if label_kind not in _NOTES:
-        msg = f"label_kind must be 'truth' or 'observed' (got {label_kind!r})."
-        raise InvalidInputError(msg)
-    if not isinstance(per_group, int | np.integer) or per_group < 0:
-        msg = f"per_group must be an int >= 0 (got {per_group!r})."
-        raise InvalidInputError(msg)
+    check_choice(label_kind, "label_kind", tuple(_NOTES), caller="select_cases")
+    check_int(per_group, "per_group", minimum=0, caller="select_cases")
     return label_kind
 
 

@@ -29,7 +29,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from audit.core import resolve_reference, stratified_positions
+from audit.core import (
+    check_choice,
+    check_fraction,
+    check_int,
+    resolve_reference,
+    stratified_positions,
+)
 from audit.exceptions import InvalidInputError, ScorerError
 from audit.explain._proxies import group_auc, rank_proxies, value_ranks
 from audit.explain._shapley import (
@@ -228,19 +234,11 @@ def _check(
     **options: Any,
 ) -> _Options:
     """The options of ``explain_scores`` checked, and the scorer's features resolved."""
-    method, per_group, pairs = options["method"], options["per_group"], options["pairs"]
-    if method not in _METHODS:
-        msg = f"method must be one of {_METHODS} (got {method!r})."
-        raise InvalidInputError(msg)
-    if not isinstance(per_group, int | np.integer) or per_group < 1:
-        msg = f"per_group must be a positive int (got {per_group!r})."
-        raise InvalidInputError(msg)
-    if not isinstance(pairs, int | np.integer) or pairs < 1:
-        msg = f"pairs must be a positive int (got {pairs!r})."
-        raise InvalidInputError(msg)
-    if not 0 < options["confidence"] < 1:
-        msg = f"confidence must be in (0, 1) (got {options['confidence']!r})."
-        raise InvalidInputError(msg)
+    where = "explain_scores"
+    check_choice(options["method"], "method", _METHODS, caller=where)
+    check_int(options["per_group"], "per_group", minimum=1, caller=where)
+    check_int(options["pairs"], "pairs", minimum=1, caller=where)
+    check_fraction(options["confidence"], "confidence", open_low=True, open_high=True, caller=where)
     if features is None:
         features = getattr(scorer, "feature_names", None)
         if features is None:

@@ -291,7 +291,7 @@ def test_scorer_rejecting_background_gives_clear_error():
         ({"protected": ["nope"]}, "'nope' is not a column"),
         ({"per_group": 0}, "per_group"),
         ({"background": 0}, "background"),
-        ({"method": "magic"}, "method must be one of"),
+        ({"method": "magic"}, "The 'method' parameter of explain_scores must be one of"),
         ({"extra_rows": [123]}, "extra_rows"),
         ({"features": ["a", "zz"]}, "missing"),
     ],
