@@ -55,9 +55,6 @@ KNOWN: dict[str, set[str]] = {
         "audit/cases/_files.py::build_case_files",
         "audit/cases/_select.py::select_cases",
         "audit/explain/_explain.py::explain_scores",
-        "audit/report/_cases.py::cases_section",
-        "audit/report/_compare.py::compare_audits",
-        "audit/report/_compare.py::compare_view",
     },
 }
 
