@@ -19,6 +19,7 @@ from audit.report._view import (
     kv_tree,
     mapping,
     num_cell,
+    reference_words,
     table,
     unavailable,
 )
@@ -33,8 +34,10 @@ def why_section(data: Mapping) -> dict:
             else "the explanation stage did not run for this audit"
         )
         return unavailable(reason)
+    # the explanation's own level (its intervals were computed at it), else the audit's
+    level = explain.get("confidence", get(data, "meta", "confidence"))
     parts = [
-        _why_part(f"why-{i}", attr, sec)
+        _why_part(f"why-{i}", attr, sec, level, get(data, "attributes", attr))
         for i, (attr, sec) in enumerate(mapping(explain.get("attributes")).items())
     ]
     method = []
@@ -73,8 +76,15 @@ def why_section(data: Mapping) -> dict:
     }
 
 
-def _why_part(pid: str, attr: str, sec: Any) -> dict:
+def _why_part(pid: str, attr: str, sec: Any, level: Any, audited: Any) -> dict:
     ref = get(sec, "reference")
+    # the audit's reference rule, when the explanation used the same reference group
+    same = get(audited, "reference") == ref
+    words = reference_words(
+        {"reference": ref, "reference_rule": get(audited, "reference_rule")}
+        if same
+        else {"reference": ref}
+    )
     rows, best = [], None
     for group, g in groups_of(sec).items():
         if group == ref or not isinstance(g, Mapping):
@@ -133,7 +143,7 @@ def _why_part(pid: str, attr: str, sec: Any) -> dict:
     return {
         "id": pid,
         "title": f.short(attr, 200),
-        "reference": f.short(ref, 200),
+        "reference": words,
         "chart": chart,
         "chart_group": group_name,
         "features": features_table,
@@ -143,7 +153,7 @@ def _why_part(pid: str, attr: str, sec: Any) -> dict:
                 "Group",
                 "People explained#",
                 "Score gap (points)#",
-                "95% CI",
+                f.ci_label(level),
                 "Gap, whole population#",
                 "Largest contributions",
             ],

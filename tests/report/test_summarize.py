@@ -172,6 +172,14 @@ def test_confidence_level_reaches_every_header():
     assert "95 %" not in text_of({k: view[k] for k in ("impact", "errors", "summary")})
 
 
+def test_explanation_intervals_use_their_own_level(realistic):
+    data, tables = realistic
+    data["explain"]["confidence"] = 0.9  # the explanation's intervals were computed at 90 %
+    part = summarize(data, tables)["why"]["parts"][0]
+    assert labels(part["table"])[3] == "90 % CI"
+    assert part["reference"] == "Han, named by the user or the scenario"
+
+
 def test_criteria_not_judged_say_so():
     data = pass_result()
     data["thresholds"]["fpr_ratio"] = None
