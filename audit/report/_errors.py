@@ -17,6 +17,7 @@ from audit.report._judged import ratio_cells, ratio_columns, ratio_note
 from audit.report._view import (
     INSUFFICIENT,
     MAX_CHART_GROUPS,
+    TOP_INTERSECTIONS,
     cell,
     chart_label,
     confidence,
@@ -33,7 +34,6 @@ from audit.report._view import (
     usable,
 )
 
-TOP_INTERSECTIONS = 15
 #: the other error rates, in a second table
 OTHERS = (("fnr", "FNR#"), ("ppv", "PPV#"), ("fdr", "FDR#"), ("for", "FOR#"))
 

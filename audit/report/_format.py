@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 DASH = "—"
-NA = "n/a"
 
 
 def is_num(x: Any) -> bool:

@@ -16,6 +16,7 @@ from audit.report import _format as f
 from audit.report._judged import outcome_cell, ratio_cells, ratio_columns, ratio_note, threshold
 from audit.report._view import (
     MAX_CHART_GROUPS,
+    TOP_INTERSECTIONS,
     aggregate,
     cell,
     chart_label,
@@ -34,7 +35,6 @@ from audit.report._view import (
     usable,
 )
 
-TOP_INTERSECTIONS = 15
 #: the criteria this section shows beside the adverse rate
 SHOWN = ("four_fifths", "adverse_ratio")
 

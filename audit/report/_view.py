@@ -139,6 +139,8 @@ def compact(value: Any, depth: int = 0) -> str:
 
 #: most groups drawn in one chart (the table under it lists them all)
 MAX_CHART_GROUPS = 20
+#: intersectional groups drawn in a section's chart of the extremes
+TOP_INTERSECTIONS = 15
 
 
 def usable(block: Any) -> bool:

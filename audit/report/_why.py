@@ -76,6 +76,40 @@ def why_section(data: Mapping) -> dict:
     }
 
 
+def _gap_chart(pid: str, attr: str, best: tuple) -> tuple[dict, dict, str]:
+    """The chart and table of the features behind the largest score gap of a grouping."""
+    group, _, ranked = best
+    ranked = [kv for kv in ranked if abs(kv[1]) >= 0.05][:12] or ranked[:12]
+    chart = {
+        "kind": "bars",
+        "id": pid,
+        "alt": (
+            f"Bar chart: the features that make up the score gap between {f.short(group, 80)} and the "
+            f"reference group of {f.short(attr, 80)}; the table gives the numbers."
+        ),
+        "categories": [chart_label(k) for k, _ in ranked],
+        "series": [
+            {
+                "label": "score points",
+                "values": [v for _, v in ranked],
+                "low": None,
+                "high": None,
+                "role": "truth",
+            }
+        ],
+        "marks": ["fail" if v < 0 else "main" for _, v in ranked],
+        "xlabel": f"score points (negative: lowers {chart_label(group)} against the reference)",
+        "percent": False,
+        "zero": True,
+    }
+    features_table = table(
+        f"Score gap of {f.short(group, 80)} by feature",
+        ["Feature", "Score points#"],
+        [[cell(f.text(k)), num_cell(v, f.points)] for k, v in ranked],
+    )
+    return chart, features_table, f.short(group, 200)
+
+
 def _why_part(pid: str, attr: str, sec: Any, level: Any, audited: Any) -> dict:
     ref = get(sec, "reference")
     # the audit's reference rule, when the explanation used the same reference group
@@ -108,38 +142,7 @@ def _why_part(pid: str, attr: str, sec: Any, level: Any, audited: Any) -> dict:
                 cell(top or f.DASH),
             ]
         )
-    chart, features_table, group_name = None, None, ""
-    if best:
-        group, gap, ranked = best
-        ranked = [kv for kv in ranked if abs(kv[1]) >= 0.05][:12] or ranked[:12]
-        group_name = f.short(group, 200)
-        chart = {
-            "kind": "bars",
-            "id": pid,
-            "alt": (
-                f"Bar chart: the features that make up the score gap between {f.short(group, 80)} and the "
-                f"reference group of {f.short(attr, 80)}; the table gives the numbers."
-            ),
-            "categories": [chart_label(k) for k, _ in ranked],
-            "series": [
-                {
-                    "label": "score points",
-                    "values": [v for _, v in ranked],
-                    "low": None,
-                    "high": None,
-                    "role": "truth",
-                }
-            ],
-            "marks": ["fail" if v < 0 else "main" for _, v in ranked],
-            "xlabel": f"score points (negative: lowers {chart_label(group)} against the reference)",
-            "percent": False,
-            "zero": True,
-        }
-        features_table = table(
-            f"Score gap of {f.short(group, 80)} by feature",
-            ["Feature", "Score points#"],
-            [[cell(f.text(k)), num_cell(v, f.points)] for k, v in ranked],
-        )
+    chart, features_table, group_name = _gap_chart(pid, attr, best) if best else (None, None, "")
     return {
         "id": pid,
         "title": f.short(attr, 200),
