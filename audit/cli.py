@@ -254,9 +254,10 @@ def plan_command(rate, ratio, alpha, power, groups, threshold) -> None:
 def compare_command(first: str, second: str, out: str) -> None:
     """Compare two audits: write OUT/index.html, OUT/compare.json and OUT/summary.md.
 
-    Flags a changed methodology (label, adverse value, minimum group size, criterion, schema,
-    protected attributes, reference groups): the numbers are then not like for like.
-    Exit code 0, or 2 when an input is not an audit.json (nothing written).
+    Compares the verdicts (PASS / FAIL / INCONCLUSIVE, overall, per criterion and per group) and
+    flags a changed methodology (label, adverse value, minimum group size, criteria, thresholds,
+    methods, schema, protected attributes, reference groups and their rules): the numbers are then
+    not like for like. Exit code 0, or 2 when an input is not an audit.json (nothing written).
     """
     from audit.report import compare_audits, read_audit_json, write_comparison
 

@@ -9,9 +9,6 @@
 3. No module imports the package face (``from audit import __version__``), and none imports
    another subpackage's private ``_module``.
 4. No function in ``audit/`` has more than 80 body lines (docstring excluded).
-
-Known violations outside the area of the structure refactor are listed in `KNOWN`; a test fails when
-one of them no longer exists, so the list shrinks as the code is fixed and cannot rot.
 """
 
 from __future__ import annotations
@@ -43,20 +40,6 @@ FLOORS: tuple[frozenset[str], ...] = tuple(
 )
 #: Stricter than the floors: what these stages may import besides their own subpackage.
 ONLY = {"core": {"exceptions"}, "report": {"core", "exceptions"}}
-
-#: Violations that exist today outside the area of the structure refactor, by rule.
-#: To be removed by the core refactor (issue 11): delete each entry when its code is fixed.
-KNOWN: dict[str, set[str]] = {
-    "cycle": set(),
-    "stage": set(),
-    "face": set(),
-    "private": set(),
-    "length": {
-        "audit/report/_cases.py::cases_section",
-        "audit/report/_compare.py::compare_audits",
-        "audit/report/_compare.py::compare_view",
-    },
-}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -267,17 +250,10 @@ def violations(rule: str) -> set[str]:
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rule", list(KNOWN))
-def test_no_new_violations(rule):
-    new = violations(rule) - KNOWN[rule]
-    assert not new, f"{rule} rule broken (see DESIGN.md): {sorted(new)}"
-
-
-@pytest.mark.parametrize("rule", list(KNOWN))
-def test_known_violations_still_exist(rule):
-    """An allow-listed violation that has been fixed must leave `KNOWN`."""
-    fixed = KNOWN[rule] - violations(rule)
-    assert not fixed, f"fixed, so delete from KNOWN[{rule!r}]: {sorted(fixed)}"
+@pytest.mark.parametrize("rule", ["cycle", "stage", "face", "private", "length"])
+def test_no_violations(rule):
+    found = violations(rule)
+    assert not found, f"{rule} rule broken (see DESIGN.md): {sorted(found)}"
 
 
 def test_the_graph_is_read():

@@ -24,6 +24,8 @@ CASES_IN_HTML = 50
 
 
 def cases_section(data: Mapping, tables: Mapping | None) -> dict:
+    """Wrongful blacklistings by group, cause and failure mode, the twins, and the first case
+    files; or why there are none."""
     cases = mapping(data.get("cases"))
     frame = (tables or {}).get("cases")
     if not cases and frame is None:
@@ -33,72 +35,75 @@ def cases_section(data: Mapping, tables: Mapping | None) -> dict:
             else "the case-file stage did not run for this audit"
         )
         return unavailable(reason)
-    detail = mapping(cases.get("groups"))
-    counts = mapping(cases.get("count"))
-    excess = mapping(cases.get("excess"))
+    cf = mapping(cases.get("case_files"))
+    notes = [f.text(cases["label_note"])] if cases.get("label_note") else []
+    if cf.get("reasons_note"):
+        notes.append("Reasons: " + f.text(cf["reasons_note"]) + ".")
+    total = cases.get("n_wrongful", cases.get("total"))
+    return {
+        "available": True,
+        "total": f.count(total) if f.is_num(total) else None,
+        "by_group": _by_group(cases),
+        "by_cause": _by_cause(cases),
+        "by_mode": _by_mode(cf),
+        "twins": _twins(cf),
+        "files": _case_files(frame, data, cases),
+        "notes": notes,
+    }
+
+
+def _by_group(cases: Mapping) -> dict | None:
+    detail, counts = mapping(cases.get("groups")), mapping(cases.get("count"))
     rows = []
-    for attr in dict.fromkeys([*detail, *counts, *excess]):
-        groups = dict.fromkeys(
-            [*mapping(detail.get(attr)), *mapping(counts.get(attr)), *mapping(excess.get(attr))]
-        )
-        for group in groups:
+    for attr in dict.fromkeys([*detail, *counts]):
+        for group in dict.fromkeys([*mapping(detail.get(attr)), *mapping(counts.get(attr))]):
             d = mapping(get(detail, attr, group))
-            n = d.get("wrongful", get(counts, attr, group))
-            x = d.get("excess", get(excess, attr, group))
             rows.append(
                 [
                     cell(f.text(attr)),
                     cell(f.text(group)),
-                    num_cell(n, f.count),
+                    num_cell(d.get("wrongful", get(counts, attr, group)), f.count),
+                    num_cell(d.get("not_adverse"), f.count),
                     num_cell(d.get("rate")),
-                    num_cell(d.get("expected_at_reference_rate"), f.count),
-                    num_cell(x, f.count, "fail" if f.is_num(x) and x >= 0.5 else ""),
                 ]
             )
-    by_group = (
-        table(
-            "Wrongful blacklistings by group",
-            [
-                "Attribute",
-                "Group",
-                "Wrongly blacklisted#",
-                "Rate#",
-                "Expected at reference rate#",
-                "Excess#",
-            ],
-            rows,
-            note="Excess: wrongly blacklisted people beyond what the reference group's wrongful blacklisting "
-            "rate would give this group.",
-        )
-        if rows
-        else None
+    if not rows:
+        return None
+    return table(
+        "Wrongful blacklistings by group",
+        ["Attribute", "Group", "Wrongly blacklisted#", "People with a non-adverse label#", "Rate#"],
+        rows,
+        note="The excess over the reference group's rate, with its interval, is under Error rates.",
     )
+
+
+def _by_cause(cases: Mapping) -> dict | None:
     causes = mapping(cases.get("by_cause_total"))
-    by_cause = (
-        table(
-            "Wrongful blacklistings by cause (the first injected mechanism that touched the person)",
-            ["Cause", "People#"],
-            [
-                [cell(f.humanize(c)), num_cell(n, f.count)]
-                for c, n in sorted(causes.items(), key=lambda t: (-(t[1] or 0), t[0]))
-            ],
-        )
-        if causes
-        else None
+    if not causes:
+        return None
+    return table(
+        "Wrongful blacklistings by cause (the first injected mechanism that touched the person)",
+        ["Cause", "People#"],
+        [
+            [cell(f.humanize(c)), num_cell(n, f.count)]
+            for c, n in sorted(causes.items(), key=lambda t: (-(t[1] or 0), t[0]))
+        ],
     )
-    cf = mapping(cases.get("case_files"))
+
+
+def _by_mode(cf: Mapping) -> dict | None:
     modes = mapping(cf.get("by_failure_mode"))
-    by_mode = (
-        table(
-            "Case files by failure mode",
-            ["Failure mode", "Case files#"],
-            [[cell(f.text(m)), num_cell(n, f.count)] for m, n in modes.items()],
-        )
-        if modes
-        else None
+    if not modes:
+        return None
+    return table(
+        "Case files by failure mode",
+        ["Failure mode", "Case files#"],
+        [[cell(f.text(m)), num_cell(n, f.count)] for m, n in modes.items()],
     )
-    twins = mapping(cf.get("twins"))
-    twin_rows = [
+
+
+def _twins(cf: Mapping) -> dict | None:
+    rows = [
         [
             cell(f.text(a)),
             cell(f.text(get(t, "reference"))),
@@ -106,39 +111,16 @@ def cases_section(data: Mapping, tables: Mapping | None) -> dict:
             num_cell(get(t, "not_blacklisted"), f.count),
             num_cell(get(t, "share_not_blacklisted")),
         ]
-        for a, t in twins.items()
+        for a, t in mapping(cf.get("twins")).items()
     ]
-    twin_table = (
-        table(
-            "Counterfactual twins: the same person with the reference group's value, scored again",
-            [
-                "Attribute",
-                "Twin's group",
-                "Case files with a twin#",
-                "Twin not blacklisted#",
-                "Share#",
-            ],
-            twin_rows,
-            note=f.text(cf.get("twin_note")) if cf.get("twin_note") else "",
-        )
-        if twin_rows
-        else None
+    if not rows:
+        return None
+    return table(
+        "Counterfactual twins: the same person with the reference group's value, scored again",
+        ["Attribute", "Twin's group", "Case files with a twin#", "Twin not blacklisted#", "Share#"],
+        rows,
+        note=f.text(cf.get("twin_note")) if cf.get("twin_note") else "",
     )
-    files = _case_files(frame, data, cases)
-    notes = [f.text(cases[k]) for k in ("label_note", "excess_definition") if cases.get(k)]
-    if cf.get("reasons_note"):
-        notes.append("Reasons: " + f.text(cf["reasons_note"]) + ".")
-    total = cases.get("n_wrongful", cases.get("total"))
-    return {
-        "available": True,
-        "total": f.count(total) if f.is_num(total) else None,
-        "by_group": by_group,
-        "by_cause": by_cause,
-        "by_mode": by_mode,
-        "twins": twin_table,
-        "files": files,
-        "notes": notes,
-    }
 
 
 def _plain(v: Any) -> Any:

@@ -153,13 +153,13 @@ def _impact(spec: Mapping) -> Figure:
         error_kw={"ecolor": _FG, "elinewidth": 0.9, "capsize": 2},
     )
     left.set_yticks(y, cats)
-    left.set_title("adverse rate (95% CI)", loc="left")
+    left.set_title(spec.get("rate_title", "adverse rate"), loc="left")
     _style_axes(left, percent=True)
     ratios = [r if r is not None else 0.0 for r in spec["ratios"]]
     right.barh(y, ratios, color=colours, height=0.62)
     right.axvline(spec.get("line", 0.8), color=_LINE, linestyle="--", linewidth=1.2)
-    right.set_xlim(0, max([1.05, *ratios]) * 1.05)
-    right.set_title(f"impact ratio (line at {spec.get('line', 0.8)})", loc="left")
+    right.set_xlim(0, max([1.05, spec.get("line", 0.8), *ratios]) * 1.05)
+    right.set_title(spec.get("ratio_title", "ratio"), loc="left")
     _style_axes(right)
     right.tick_params(axis="y", length=0)
     return fig

@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 DASH = "—"
-NA = "n/a"
 
 
 def is_num(x: Any) -> bool:
@@ -70,15 +69,28 @@ def points(x: Any, signed: bool = True) -> str:
 
 
 def interval(pair: Any, fmt=pct) -> str:
-    """A [low, high] pair: '10.1–14.5%' for rates (unit once), '0.71–0.83' otherwise."""
-    if not (isinstance(pair, list | tuple) and len(pair) == 2 and all(is_num(v) for v in pair)):
+    """A [low, high] pair: '10.1–14.5%' for rates (unit once), '0.71–0.83' otherwise; a ``None``
+    upper end is unbounded (a ratio over a reference rate of 0): '1.52–∞'."""
+    if not (isinstance(pair, list | tuple) and len(pair) == 2 and is_num(pair[0])):
         return DASH
-    low, high = fmt(pair[0]), fmt(pair[1])
+    if not (is_num(pair[1]) or pair[1] is None):
+        return DASH
+    low, high = fmt(pair[0]), ("∞" if pair[1] is None else fmt(pair[1]))
     if low.endswith("%") and high.endswith("%"):
         low = low[:-1]
     if low.startswith(("-", "+")) or high.startswith(("-", "+")):
         return f"{low} to {high}"
     return f"{low}–{high}"
+
+
+def level(confidence: Any) -> str:
+    """A confidence level as the report writes it: 0.95 -> '95 %', 0.999 -> '99.9 %'."""
+    return f"{100 * confidence:.4g} %" if is_num(confidence) else DASH
+
+
+def ci_label(confidence: Any) -> str:
+    """The header of an interval column: '95 % CI' (just 'CI' when the level is unknown)."""
+    return f"{level(confidence)} CI" if is_num(confidence) else "CI"
 
 
 def pvalue(p: Any) -> str:

@@ -80,6 +80,21 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def _section_templates(view: Mapping) -> list[tuple[Mapping, jinja2.Template]]:
+    """Each section of the view with its body template: the package's ``sections/<id>.html.j2``,
+    or the section's own template text (e.g. a section added by a test)."""
+    env = environment()
+    return [
+        (
+            s,
+            env.from_string(s["template"])
+            if s.get("template")
+            else env.get_template(f"sections/{s['id']}.html.j2"),
+        )
+        for s in view.get("sections", [])
+    ]
+
+
 def render_page(template: str, view: Mapping) -> str:
     """Render one of the package's page templates with `view`, inlining CSS, script and data island."""
     script = _asset("report.js")
@@ -91,6 +106,8 @@ def render_page(template: str, view: Mapping) -> str:
         script=Markup(script),  # safe: package file, allowed by its hash
         script_hash=script_hash(script),
         island=json_island(view.get("island", {})),
+        blocks=_section_templates(view),
+        view=view,
     )
     html = environment().get_template(template).render(**context)
     # chart styles were turned into classes while rendering; their rules join the page's CSS

@@ -38,6 +38,10 @@ def render_markdown(view: Mapping) -> str:
         "",
     ]
     lines += [f"**{f.md(summary['headline'], 300)}**", ""]
+    if summary["method"]:
+        lines += [f.md(summary["method"], 600), ""]
+    if summary["inconclusive_why"]:
+        lines += [f.md(summary["inconclusive_why"], 600), ""]
     if summary["harm"]:
         lines += ["## The harm in people", ""]
         lines += [f"- {f.md(h, 400)}" for h in summary["harm"]]
@@ -45,7 +49,9 @@ def render_markdown(view: Mapping) -> str:
     if summary["criteria"]:
         lines += ["## Criteria", ""] + _md_table(summary["criteria"]) + [""]
     if summary["violations"]:
-        lines += ["## Violations", ""] + _md_table(summary["violations"], 10) + [""]
+        lines += ["## What decided the FAIL", ""] + _md_table(summary["violations"], 10) + [""]
+    if summary["described"]:
+        lines += [f"_A description, not a finding: {f.md(summary['described']['text'], 600)}_", ""]
     repro = dict(cover["repro"])
     keys = ("Seed", "Data SHA-256", "Tool version", "Source")
     lines += ["## Reproducibility", ""] + [

@@ -53,6 +53,28 @@ def interval_cell(pair: Any, fmt=f.pct) -> dict:
     return cell(text, pair[0] if text != f.DASH else None)
 
 
+#: what a rate reads when its own denominator is below the minimum group size (never 0 or 1)
+INSUFFICIENT = "insufficient data"
+
+
+def insufficient(g: Any, metric: str) -> bool:
+    """True when the group is too small, or the rate's own denominator is below the minimum."""
+    return isinstance(g, Mapping) and bool(
+        g.get("small") or metric in (g.get("insufficient") or [])
+    )
+
+
+def rate_cell(g: Any, metric: str, fmt=f.pct) -> dict:
+    """A group's rate: "insufficient data" where its denominator is too small, else the number."""
+    if insufficient(g, metric):
+        return cell(INSUFFICIENT, cls="small")
+    return num_cell(get(g, metric), fmt)
+
+
+def rate_interval_cell(g: Any, metric: str) -> dict:
+    return cell(f.DASH) if insufficient(g, metric) else interval_cell(get(g, "ci", metric))
+
+
 def table(
     caption: str,
     columns: list[str],
@@ -117,10 +139,33 @@ def compact(value: Any, depth: int = 0) -> str:
 
 #: most groups drawn in one chart (the table under it lists them all)
 MAX_CHART_GROUPS = 20
+#: intersectional groups drawn in a section's chart of the extremes
+TOP_INTERSECTIONS = 15
 
 
 def usable(block: Any) -> bool:
     return isinstance(block, Mapping) and not block.get("small")
+
+
+#: how each reference rule reads (``reference_rule`` of every grouping)
+REFERENCE_RULES = {
+    "named": "named by the user or the scenario",
+    "combined": "the combination of its attributes' reference groups",
+    "largest": "the largest group (most people)",
+}
+
+
+def reference_words(section: Any) -> str:
+    """``Han, named by the user or the scenario``: a grouping's reference group and why."""
+    rule = get(section, "reference_rule")
+    why = REFERENCE_RULES.get(rule, f.text(rule)) if rule is not None else ""
+    ref = f.short(get(section, "reference"), 200)
+    return f"{ref}, {why}" if why else ref
+
+
+def confidence(data: Mapping) -> Any:
+    """The audit's confidence level (``meta.confidence``), or None."""
+    return get(data, "meta", "confidence")
 
 
 def groups_of(section: Any) -> dict:

@@ -19,6 +19,7 @@ from audit.report._view import (
     kv_tree,
     mapping,
     num_cell,
+    reference_words,
     table,
     unavailable,
 )
@@ -33,8 +34,10 @@ def why_section(data: Mapping) -> dict:
             else "the explanation stage did not run for this audit"
         )
         return unavailable(reason)
+    # the explanation's own level (its intervals were computed at it), else the audit's
+    level = explain.get("confidence", get(data, "meta", "confidence"))
     parts = [
-        _why_part(f"why-{i}", attr, sec)
+        _why_part(f"why-{i}", attr, sec, level, get(data, "attributes", attr))
         for i, (attr, sec) in enumerate(mapping(explain.get("attributes")).items())
     ]
     method = []
@@ -73,8 +76,49 @@ def why_section(data: Mapping) -> dict:
     }
 
 
-def _why_part(pid: str, attr: str, sec: Any) -> dict:
+def _gap_chart(pid: str, attr: str, best: tuple) -> tuple[dict, dict, str]:
+    """The chart and table of the features behind the largest score gap of a grouping."""
+    group, _, ranked = best
+    ranked = [kv for kv in ranked if abs(kv[1]) >= 0.05][:12] or ranked[:12]
+    chart = {
+        "kind": "bars",
+        "id": pid,
+        "alt": (
+            f"Bar chart: the features that make up the score gap between {f.short(group, 80)} and the "
+            f"reference group of {f.short(attr, 80)}; the table gives the numbers."
+        ),
+        "categories": [chart_label(k) for k, _ in ranked],
+        "series": [
+            {
+                "label": "score points",
+                "values": [v for _, v in ranked],
+                "low": None,
+                "high": None,
+                "role": "truth",
+            }
+        ],
+        "marks": ["fail" if v < 0 else "main" for _, v in ranked],
+        "xlabel": f"score points (negative: lowers {chart_label(group)} against the reference)",
+        "percent": False,
+        "zero": True,
+    }
+    features_table = table(
+        f"Score gap of {f.short(group, 80)} by feature",
+        ["Feature", "Score points#"],
+        [[cell(f.text(k)), num_cell(v, f.points)] for k, v in ranked],
+    )
+    return chart, features_table, f.short(group, 200)
+
+
+def _why_part(pid: str, attr: str, sec: Any, level: Any, audited: Any) -> dict:
     ref = get(sec, "reference")
+    # the audit's reference rule, when the explanation used the same reference group
+    same = get(audited, "reference") == ref
+    words = reference_words(
+        {"reference": ref, "reference_rule": get(audited, "reference_rule")}
+        if same
+        else {"reference": ref}
+    )
     rows, best = [], None
     for group, g in groups_of(sec).items():
         if group == ref or not isinstance(g, Mapping):
@@ -98,42 +142,11 @@ def _why_part(pid: str, attr: str, sec: Any) -> dict:
                 cell(top or f.DASH),
             ]
         )
-    chart, features_table, group_name = None, None, ""
-    if best:
-        group, gap, ranked = best
-        ranked = [kv for kv in ranked if abs(kv[1]) >= 0.05][:12] or ranked[:12]
-        group_name = f.short(group, 200)
-        chart = {
-            "kind": "bars",
-            "id": pid,
-            "alt": (
-                f"Bar chart: the features that make up the score gap between {f.short(group, 80)} and the "
-                f"reference group of {f.short(attr, 80)}; the table gives the numbers."
-            ),
-            "categories": [chart_label(k) for k, _ in ranked],
-            "series": [
-                {
-                    "label": "score points",
-                    "values": [v for _, v in ranked],
-                    "low": None,
-                    "high": None,
-                    "role": "truth",
-                }
-            ],
-            "marks": ["fail" if v < 0 else "main" for _, v in ranked],
-            "xlabel": f"score points (negative: lowers {chart_label(group)} against the reference)",
-            "percent": False,
-            "zero": True,
-        }
-        features_table = table(
-            f"Score gap of {f.short(group, 80)} by feature",
-            ["Feature", "Score points#"],
-            [[cell(f.text(k)), num_cell(v, f.points)] for k, v in ranked],
-        )
+    chart, features_table, group_name = _gap_chart(pid, attr, best) if best else (None, None, "")
     return {
         "id": pid,
         "title": f.short(attr, 200),
-        "reference": f.short(ref, 200),
+        "reference": words,
         "chart": chart,
         "chart_group": group_name,
         "features": features_table,
@@ -143,7 +156,7 @@ def _why_part(pid: str, attr: str, sec: Any) -> dict:
                 "Group",
                 "People explained#",
                 "Score gap (points)#",
-                "95% CI",
+                f.ci_label(level),
                 "Gap, whole population#",
                 "Largest contributions",
             ],

@@ -5,14 +5,13 @@ given, ``cases.csv``. Every file is first written in full to a temporary directo
 directory, then moved into place with ``os.replace``: an error leaves the previous report untouched and
 no file is ever half-written.
 
-What it must not do: compute statistics, or import fairlearn or shap. It duck-types the result
-(``to_dict()`` and ``tables``) so it never imports the metrics stage.
+audit.json is written by ``audit.core.dump_json``, the one serializer (byte for byte what
+``AuditResult.to_json`` gives). What it must not do: compute statistics, or import fairlearn or
+shap. It duck-types the result (``to_dict()`` and ``tables``) so it never imports the metrics stage.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from audit.core import dump_json
 from audit.exceptions import InvalidInputError
 from audit.report._html import render_html
 from audit.report._markdown import render_markdown
@@ -43,47 +43,6 @@ def as_audit_dict(result: Any) -> tuple[dict, dict]:
         )
     tables = getattr(result, "tables", None)
     return dict(data), dict(tables) if isinstance(tables, Mapping) else {}
-
-
-def check_json_ready(value: Any, path: str = "audit") -> None:
-    """Raise `InvalidInputError` naming the first key path that JSON cannot hold exactly.
-
-    audit.json holds plain dict/list/str/int/float/bool/None; NaN and infinities must be ``None``.
-    """
-    if value is None or isinstance(value, str | bool | int):
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidInputError(
-                f"{path} is {value!r}; audit.json needs null for undefined numbers. Got a non-finite float."
-            )
-        return
-    if isinstance(value, Mapping):
-        for key, v in value.items():
-            if not isinstance(key, str):
-                raise InvalidInputError(
-                    f"{path} has a key {key!r} of type {type(key).__name__}; keys must be str."
-                )
-            check_json_ready(v, f"{path}.{key}")
-        return
-    if isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            check_json_ready(v, f"{path}[{i}]")
-        return
-    raise InvalidInputError(
-        f"{path} must be a plain JSON value (dict, list, str, int, float, bool or None). "
-        f"Got {type(value).__name__} instead."
-    )
-
-
-def audit_json(data: Mapping) -> str:
-    """audit.json text, byte for byte what ``AuditResult.to_json`` gives: compact, sorted keys,
-    trailing newline (pretty-print with ``python -m json.tool audit.json``)."""
-    check_json_ready(data)
-    text = json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return text + "\n"
 
 
 def _atomic_dir_write(
@@ -130,7 +89,7 @@ def build_report(result: Any, *, tables: Mapping | None = None) -> dict[str, str
     """
     data, own_tables = as_audit_dict(result)
     all_tables = {**own_tables, **dict(tables or {})}
-    files = {"audit.json": audit_json(data)}
+    files = {"audit.json": dump_json(data)}
     view = summarize(data, all_tables)
     files["index.html"] = render_html(view)
     files["summary.md"] = render_markdown(view)

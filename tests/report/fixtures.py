@@ -1,175 +1,45 @@
 """Hand-built audit.json dicts for the report tests, in the shapes the pipeline stages write.
 
-The report only formats numbers it is given, so these fixtures need not be statistically exact; they are
-internally consistent (rates follow from the confusion counts written here) so a reader of a rendered
-fixture sees a plausible audit. Shapes follow `audit.metrics` (group blocks, differences/ratios with
-``between_groups``, ll144, score histogram/sweep/calibration), `audit.explain` (groups with
-``score_gap_ci``, ranked proxies) and `audit.cases` (count/excess/groups/by_cause, case files).
+The report only formats numbers it is given, so these fixtures need not be statistically exact;
+they are internally consistent: every metrics block is built from the confusion counts written here
+(``tests/report/blocks.py``: rates from counts, closed-form intervals, the verdict judged by the
+engine's rule on them), and every fixture validates against ``audit/core/audit.schema.json``.
+`audit.explain` and `audit.cases` sections follow their stages' shapes.
 
-`small_result` is the golden-snapshot input; `realistic_result` has the size of a real synthetic run;
-`csv_result` is what `audit csv` gives for real decisions (no truth, scorer, scores, explain or cases).
+- `realistic_result`: a full synthetic run the size of a real one; the verdict FAILS. It has a small
+  group (Zhuang, n = 21), a group with insufficient cells (Kazakh: too few with an adverse label or
+  blacklisted for FNR and PPV) whose excess wrongful blacklisting is indistinguishable from 0, and
+  groups whose excess interval excludes 0.
+- `small_result`: a small fixed cut of it (the golden-snapshot input).
+- `inconclusive_result`: real decisions (no ground truth) of 1,690 people; the verdict is
+  INCONCLUSIVE. Its intersection's named reference (north & female) has no wrongful blacklisting,
+  so every wrongful-blacklisting ratio against it is unbounded above ([x, null]); one intersection
+  has too few people with a non-adverse label to judge (insufficient).
+- `pass_result`: a large, fair set of decisions; the verdict PASSES.
+- `csv_result`: what `audit csv` gives for real decisions (no truth, scorer, scores, explain, cases).
 """
 
 from __future__ import annotations
 
 import copy
-import math
 
 import numpy as np
 import pandas as pd
 
-CI_METRICS = ("adverse_rate", "favourable_rate", "fpr", "fnr", "ppv", "fdr", "for", "base_rate")
-RATES = ("adverse_rate", "favourable_rate", "fpr", "fnr", "tpr", "tnr", "ppv", "fdr", "for", "npv")
-RATES += ("accuracy", "base_rate")
+from audit.report import SECTIONS as REGISTRY
+from tests.report.blocks import METHODS, group_block, grouping, holm, verdict
 
-#: the report's sections, in page order (their element ids)
-SECTIONS = [
-    "summary",
-    "scope",
-    "data",
-    "scorer",
-    "impact",
-    "errors",
-    "scores",
-    "why",
-    "cases",
-    "limitations",
-]
+#: the report's sections, in page order (their element ids), read from the report's registry
+SECTIONS = [s.id for s in REGISTRY]
 
-
-def _rate(num: int, den: int) -> float | None:
-    return None if den == 0 else round(num / den, 6)
-
-
-def _interval(p: float | None, n: int) -> list[float] | None:
-    if p is None or n == 0:
-        return None
-    half = 1.96 * math.sqrt(max(p * (1 - p), 1e-4) / n)
-    return [round(max(0.0, p - half), 6), round(min(1.0, p + half), 6)]
-
-
-def group_block(tp: int, fp: int, fn: int, tn: int, *, min_group_size: int = 30) -> dict:
-    """A group metrics block (contract shape) from confusion counts; impact ratio filled later."""
-    n = tp + fp + fn + tn
-    small = n < min_group_size
-    rates = {
-        "adverse_rate": _rate(tp + fp, n),
-        "favourable_rate": _rate(fn + tn, n),
-        "fpr": _rate(fp, fp + tn),
-        "fnr": _rate(fn, tp + fn),
-        "tpr": _rate(tp, tp + fn),
-        "tnr": _rate(tn, fp + tn),
-        "ppv": _rate(tp, tp + fp),
-        "fdr": _rate(fp, tp + fp),
-        "for": _rate(fn, fn + tn),
-        "npv": _rate(tn, fn + tn),
-        "accuracy": _rate(tp + tn, n),
-        "base_rate": _rate(tp + fn, n),
-    }
-    dens = {"adverse_rate": n, "favourable_rate": n, "fpr": fp + tn, "fnr": tp + fn, "ppv": tp + fp}
-    dens.update({"fdr": tp + fp, "for": fn + tn, "base_rate": n})
-    block = {
-        "n": n,
-        "small": small,
-        "counts": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
-        **rates,
-        "auc": round(0.7 + 0.1 * (tp % 7) / 7, 6),
-        "impact_ratio": None,
-        "four_fifths": None,
-        "ci": {m: _interval(rates[m], dens[m]) for m in CI_METRICS},
-        "tests": {},
-    }
-    if small:
-        for key in (*RATES, "auc"):
-            block[key] = None
-        block["ci"] = {m: None for m in CI_METRICS}
-    return block
-
-
-def _finish_section(groups: dict[str, dict], reference: str, *, unknown: int = 0) -> dict:
-    """Impact ratios, tests, differences/ratios and the LL144 table of one grouping."""
-    ref = groups[reference]
-    total = sum(b["n"] for b in groups.values())
-    for name, b in groups.items():
-        b["share"] = round(b["n"] / total, 6)
-        if b["small"]:
-            continue
-        b["impact_ratio"] = round(b["favourable_rate"] / ref["favourable_rate"], 6)
-        b["four_fifths"] = "pass" if b["impact_ratio"] >= 0.8 else "fail"
-        b["ci"]["impact_ratio"] = [
-            round(b["impact_ratio"] - 0.01, 6),
-            round(b["impact_ratio"] + 0.01, 6),
-        ]
-        if name != reference:
-            fp = b["counts"]["fp"]
-            b["tests"] = {
-                m: {
-                    "statistic": round(3.1 * (fp % 5 + 1), 4),
-                    "p_value": round(0.0004 * (fp % 9 + 1), 6),
-                    "p_holm": round(min(1.0, 0.0016 * (fp % 9 + 1)), 6),
-                    "method": "z",
-                    "against": reference,
-                }
-                for m in ("adverse_rate", "fpr")
-            }
-    usable = [b for b in groups.values() if not b["small"]]
-    differences, ratios = {}, {}
-    for m in ("adverse_rate", "fpr", "fnr", "ppv"):
-        values = [b[m] for b in usable]
-        diff = round(max(values) - min(values), 6)
-        ratio = round(min(values) / max(values), 6)
-        differences[m] = {
-            "between_groups": diff,
-            "to_overall": round(diff / 2, 6),
-            "ci": {
-                "between_groups": [round(diff * 0.9, 6), round(diff * 1.1, 6)],
-                "to_overall": None,
-            },
-        }
-        ratios[m] = {
-            "between_groups": ratio,
-            "to_overall": round((1 + ratio) / 2, 6),
-            "ci": {
-                "between_groups": [round(ratio * 0.95, 6), round(min(1, ratio * 1.05), 6)],
-                "to_overall": None,
-            },
-        }
-    ll_rows = {
-        g: {
-            "n": b["n"],
-            "share": b["share"],
-            "small": b["small"],
-            "excluded": b["share"] < 0.02,
-            "favourable_rate": b["favourable_rate"],
-            "adverse_rate": b["adverse_rate"],
-            "impact_ratio": b["impact_ratio"],
-            "impact_ratio_excluding_small_categories": None
-            if b["share"] < 0.02
-            else b["impact_ratio"],
-        }
-        for g, b in groups.items()
-        if g != "unknown"
-    }
-    return {
-        "reference": reference,
-        "reference_rule": "most_favoured",
-        "unknown": unknown,
-        "groups": groups,
-        "differences": differences,
-        "ratios": ratios,
-        "ll144": {
-            "min_share": 0.02,
-            "unknown": unknown,
-            "reference": reference,
-            "reference_excluding_small_categories": reference,
-            "changes_reference": False,
-            "excluded": [g for g, r in ll_rows.items() if r["excluded"]],
-            "rows": ll_rows,
-        },
-        "score_histogram": None,
-        "threshold_sweep": None,
-        "calibration": None,
-    }
+VERSIONS = {
+    "audit": "0.1.0",
+    "python": "3.11.2",
+    "numpy": "2.4.0",
+    "pandas": "3.1.0",
+    "fairlearn": "0.15.0",
+    "scipy": "1.17.0",
+}
 
 
 def _score_parts(groups: list[str], shifts: list[float], small: set[str]) -> dict:
@@ -214,7 +84,11 @@ def _score_parts(groups: list[str], shifts: list[float], small: set[str]) -> dic
             "overall": {},
             "groups": sweep,
         },
-        "calibration": {"bands": bands, "overall": {}, "groups": calib},
+        "calibration": {
+            "bands": bands,
+            "overall": {"n": [2_400] * len(bands), "adverse_label_rate": [0.5] * len(bands)},
+            "groups": calib,
+        },
     }
 
 
@@ -228,10 +102,11 @@ REALISTIC = {
             "Hui": ((2_410, 3_050, 1_210, 21_330), (3_700, 1_760, 1_300, 21_240)),
             "Uyghur": ((4_880, 8_920, 1_900, 41_300), (8_500, 5_300, 2_100, 41_100)),
             "Tibetan": ((1_330, 2_440, 520, 9_710), (2_400, 1_370, 560, 9_670)),
+            "Kazakh": ((2, 3, 3, 52), (2, 3, 3, 52)),
             "unknown": ((33, 41, 30, 308), (36, 38, 31, 307)),
             "Zhuang": ((3, 4, 2, 12), (3, 4, 2, 12)),
         },
-        "shifts": [0, 25, 60, 55, 5, 10],
+        "shifts": [0, 25, 60, 55, 5, 5, 10],
     },
     "sex": {
         "reference": "male",
@@ -284,6 +159,9 @@ INTERSECTION = {
     ("Tibetan", "male"): ((700, 1_280, 260, 4_760), (1_250, 730, 280, 4_740)),
     ("Tibetan", "female"): ((630, 1_160, 260, 4_950), (1_150, 640, 280, 4_930)),
 }
+
+THRESHOLDS = {"impact_ratio": 0.8, "adverse_ratio": 0.8, "fpr_ratio": 0.8}
+
 
 FEATURES = [
     "missed_repayments",
@@ -341,64 +219,13 @@ MECHANISMS = {
 }
 
 
-def _sections(which: int, min_group_size: int, with_scores: bool) -> tuple[dict, dict]:
-    attributes = {}
-    for attr, spec in REALISTIC.items():
-        groups = {
-            g: group_block(*c[which], min_group_size=min_group_size)
-            for g, c in spec["groups"].items()
-        }
-        sec = _finish_section(groups, spec["reference"], unknown=spec["unknown"])
-        if with_scores:
-            small = {g for g, b in groups.items() if b["small"]}
-            sec.update(_score_parts(list(spec["groups"]), spec["shifts"], small))
-        attributes[attr] = sec
-    groups = {}
-    for (eth, sex), counts in INTERSECTION.items():
-        block = group_block(*counts[which], min_group_size=min_group_size)
-        block["levels"] = {"ethnicity": eth, "sex": sex}
-        groups[f"{eth} & {sex}"] = block
-    return attributes, {"ethnicity & sex": _finish_section(groups, "Han & male")}
-
-
-def _verdict(attributes: dict, intersections: dict) -> dict:
-    violations = []
-    for kind in (attributes, intersections):
-        for attr, sec in kind.items():
-            for group, g in sec["groups"].items():
-                if g["four_fifths"] == "fail":
-                    violations.append(
-                        {
-                            "criterion": "four_fifths",
-                            "attribute": attr,
-                            "group": group,
-                            "value": g["impact_ratio"],
-                            "threshold": 0.8,
-                            "p_holm": g["tests"].get("adverse_rate", {}).get("p_holm"),
-                        }
-                    )
-            ratio = sec["ratios"]["fpr"]["between_groups"]
-            if ratio < 0.8:
-                violations.append(
-                    {
-                        "criterion": "fpr_ratio",
-                        "attribute": attr,
-                        "group": None,
-                        "value": ratio,
-                        "threshold": 0.8,
-                        "p_holm": None,
-                    }
-                )
-    return {"passed": not violations, "violations": violations}
-
-
 def _explain() -> dict:
     rng = np.random.default_rng(7)
     attributes = {}
     for attr, spec in REALISTIC.items():
         groups = {}
         for group, shift in zip(spec["groups"], spec["shifts"], strict=True):
-            if group == "Zhuang":
+            if group in ("Zhuang", "Kazakh"):
                 continue
             weights = rng.dirichlet(np.ones(len(FEATURES)))
             gap = 0.0 if group == spec["reference"] else -float(shift) * 0.9
@@ -413,6 +240,10 @@ def _explain() -> dict:
                 "population_gap_in_ci": None if gap == 0 else True,
                 "gap_by_feature": {
                     f: round(float(w) * gap, 4) for f, w in zip(FEATURES, weights, strict=True)
+                },
+                "mean_shap": {
+                    f: round(float(w) * (gap - 10.0), 4)
+                    for f, w in zip(FEATURES, weights, strict=True)
                 },
             }
         attributes[attr] = {"reference": spec["reference"], "per_group": 250, "groups": groups}
@@ -429,11 +260,11 @@ def _explain() -> dict:
             "attribute": a,
             "group": g,
             "reference": REALISTIC[a]["reference"],
-            "predictiveness": p,
+            "predictiveness": max(p, 1 - p),
             "auc": p,
             "gap_points": pts,
             "gap_share": share,
-            "proxy_points": round((2 * p - 1) * -pts, 4),
+            "proxy_points": round((2 * max(p, 1 - p) - 1) * -pts, 4),
             "rank": i,
         }
         for i, (f, a, g, p, pts, share) in enumerate(proxies, 1)
@@ -455,12 +286,109 @@ def _explain() -> dict:
     }
 
 
+def _blocks(
+    spec: dict, inter: dict, which: int, *, min_group_size: int, confidence: float, rules: dict
+) -> tuple[dict, dict]:
+    """Attribute and intersection sections of one label (``which``: 0 truth, 1 records)."""
+    attributes = {}
+    for attr, s in spec.items():
+        groups = {
+            g: group_block(*c[which], min_group_size=min_group_size, confidence=confidence)
+            for g, c in s["groups"].items()
+        }
+        attributes[attr] = grouping(
+            groups,
+            s["reference"],
+            rules.get(attr, "named"),
+            confidence=confidence,
+            unknown=s["unknown"],
+        )
+    intersections = {}
+    for name, (reference, rule, cells) in inter.items():
+        groups = {}
+        for levels, counts in cells.items():
+            block = group_block(
+                *counts[which], min_group_size=min_group_size, confidence=confidence
+            )
+            block["levels"] = dict(zip(name.split(" & "), levels, strict=True))
+            groups[" & ".join(levels)] = block
+        intersections[name] = grouping(groups, reference, rule, confidence=confidence)
+    holm([*attributes.values(), *intersections.values()])
+    return attributes, intersections
+
+
+def _overall(spec: dict, which: int, min_group_size: int, confidence: float) -> dict:
+    first = next(iter(spec.values()))["groups"].values()
+    tp, fp, fn, tn = (sum(c[which][k] for c in first) for k in range(4))
+    block = group_block(tp, fp, fn, tn, min_group_size=min_group_size, confidence=confidence)
+    return {**block, "impact_ratio": None, "four_fifths": None}
+
+
+def _meta(
+    protected: list[str],
+    n: int,
+    *,
+    min_group_size: int,
+    confidence: float,
+    thresholds: dict,
+    **changes,
+) -> dict:
+    meta = {
+        "n": n,
+        "seed": 0,
+        "versions": VERSIONS,
+        "data_sha256": "9f2c" + "0" * 56 + "beef",
+        "source": "synthetic:sesame",
+        "label": "truth",
+        "label_kind": "truth",
+        "observed_label": "observed",
+        "decision": "blacklisted",
+        "positive": 1,
+        "score": "score",
+        "score_grid": {"low": 350.0, "high": 950.0, "bins": 600},
+        "protected": protected,
+        "intersection_order": 2,
+        "min_group_size": min_group_size,
+        "missing": "unknown",
+        "confidence": confidence,
+        "criterion": "four_fifths",
+        "criteria": [
+            c
+            for c, k in (
+                ("four_fifths", "impact_ratio"),
+                ("adverse_ratio", "adverse_ratio"),
+                ("fpr_ratio", "fpr_ratio"),
+            )
+            if thresholds.get(k) is not None
+        ],
+        "reference_requested": {},
+        "compared": ["adverse_rate", "favourable_rate", "fpr", "fnr", "ppv"],
+        "tests": {"metrics": ["adverse_rate", "fpr"], "correction": "holm"},
+        "methods": dict(METHODS),
+        "ll144_min_share": 0.02,
+    }
+    meta.update(changes)
+    return meta
+
+
 def _cases(attributes: dict, n_files: int) -> tuple[dict, pd.DataFrame]:
     rng = np.random.default_rng(3)
     ethnicity = rng.choice(
         ["Han", "Hui", "Uyghur", "Tibetan"], size=n_files, p=[0.4, 0.2, 0.25, 0.15]
     )
     twin = rng.random(n_files) < 0.6
+    reasons = [
+        "friends_listed_share (-48.0 pts); missed_repayments (-31.2 pts)",
+        "critical_posts (-62.0 pts); online_spend (-20.5 pts)",
+        "court_listed (-120.0 pts)",
+        "late_bike_returns (-25.1 pts); gaming_hours (-22.0 pts)",
+    ]
+    modes = [
+        "label bias",
+        "differential surveillance",
+        "guilt by association",
+        "no identifiable cause",
+    ]
     table = pd.DataFrame(
         {
             "case_id": [f"C-{i:05d}" for i in range(n_files)],
@@ -472,24 +400,8 @@ def _cases(attributes: dict, n_files: int) -> tuple[dict, pd.DataFrame]:
             "blacklisted": True,
             "label": 0,
             "label_kind": "truth",
-            "reasons": rng.choice(
-                [
-                    "friends_listed_share (-48.0 pts); missed_repayments (-31.2 pts)",
-                    "critical_posts (-62.0 pts); online_spend (-20.5 pts)",
-                    "court_listed (-120.0 pts)",
-                    "late_bike_returns (-25.1 pts); gaming_hours (-22.0 pts)",
-                ],
-                size=n_files,
-            ),
-            "failure_mode": rng.choice(
-                [
-                    "label bias",
-                    "differential surveillance",
-                    "guilt by association",
-                    "no identifiable cause",
-                ],
-                size=n_files,
-            ),
+            "reasons": rng.choice(reasons, size=n_files),
+            "failure_mode": rng.choice(modes, size=n_files),
             "twin_ethnicity_score": np.where(ethnicity == "Han", np.nan, 612.0),
             "twin_ethnicity_blacklisted": pd.array(
                 [None if e == "Han" else not t for e, t in zip(ethnicity, twin, strict=True)],
@@ -497,26 +409,14 @@ def _cases(attributes: dict, n_files: int) -> tuple[dict, pd.DataFrame]:
             ),
         }
     )
-    count, excess, detail = {}, {}, {}
+    count, detail = {}, {}
     for attr, sec in attributes.items():
-        ref = sec["reference"]
-        ref_rate = sec["groups"][ref]["fpr"]
-        count[attr], excess[attr], detail[attr] = {}, {}, {}
+        count[attr], detail[attr] = {}, {}
         for g, b in sec["groups"].items():
-            wrong = b["counts"]["fp"]
-            neg = b["counts"]["fp"] + b["counts"]["tn"]
-            expected = ref_rate * neg
+            wrong, neg = b["counts"]["fp"], b["counts"]["fp"] + b["counts"]["tn"]
             count[attr][g] = wrong
-            excess[attr][g] = 0.0 if g == ref else round(max(0.0, wrong - expected), 1)
-            detail[attr][g] = {
-                "wrongful": wrong,
-                "not_adverse": neg,
-                "rate": _rate(wrong, neg),
-                "expected_at_reference_rate": round(expected, 1),
-                "excess": excess[attr][g],
-                "excess_signed": round(wrong - expected, 1),
-            }
-    non_ref = (ethnicity != "Han").sum()
+            detail[attr][g] = {"wrongful": wrong, "not_adverse": neg, "rate": wrong / neg}
+    non_ref = int((ethnicity != "Han").sum())
     cleared = int(((ethnicity != "Han") & twin).sum())
     section = {
         "label": "truth",
@@ -525,8 +425,6 @@ def _cases(attributes: dict, n_files: int) -> tuple[dict, pd.DataFrame]:
         "n_wrongful": 52_751,
         "reference": {a: s["reference"] for a, s in attributes.items()},
         "count": count,
-        "excess": excess,
-        "excess_total": {a: round(sum(v for v in e.values()), 1) for a, e in excess.items()},
         "groups": detail,
         "by_cause_total": {
             "label_bias": 2_101,
@@ -534,8 +432,6 @@ def _cases(attributes: dict, n_files: int) -> tuple[dict, pd.DataFrame]:
             "association": 9_800,
             "no identifiable cause": 26_538,
         },
-        "excess_definition": "excess = max(0, wrongful - reference wrongful rate x group's people with a "
-        "non-adverse label)",
         "n_case_files": n_files,
         "case_files": {
             "n": n_files,
@@ -545,7 +441,7 @@ def _cases(attributes: dict, n_files: int) -> tuple[dict, pd.DataFrame]:
             "twins": {
                 "ethnicity": {
                     "reference": "Han",
-                    "n": int(non_ref),
+                    "n": non_ref,
                     "not_blacklisted": cleared,
                     "share_not_blacklisted": round(cleared / non_ref, 6),
                 }
@@ -558,52 +454,43 @@ def _cases(attributes: dict, n_files: int) -> tuple[dict, pd.DataFrame]:
     return section, table
 
 
-def realistic_result() -> tuple[dict, dict[str, pd.DataFrame]]:
-    """A full synthetic run (sesame-like): every section of the report has data."""
-    min_group_size = 30
-    attributes, intersections = _sections(0, min_group_size, with_scores=True)
-    observed_attrs, observed_inter = _sections(1, min_group_size, with_scores=False)
-    overall = group_block(69_856, 52_751, 33_462, 723_601)
-    cases, cases_table = _cases(attributes, 120)
+def _synthetic(spec: dict, inter: dict, *, n_files: int) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """A synthetic run over ``spec`` (attributes) and ``inter`` (intersections)."""
+    mgs, conf = 30, 0.95
+    rules = {}
+    attributes, intersections = _blocks(
+        spec, inter, 0, min_group_size=mgs, confidence=conf, rules=rules
+    )
+    observed = _blocks(spec, inter, 1, min_group_size=mgs, confidence=conf, rules=rules)
+    for attr, sec in attributes.items():
+        small = {g for g, b in sec["groups"].items() if b["small"]}
+        sec.update(_score_parts(list(spec[attr]["groups"]), spec[attr]["shifts"], small))
+    judged = verdict({**attributes, **intersections}, THRESHOLDS, conf)
+    overall = _overall(spec, 0, mgs, conf)
+    cases, cases_table = _cases(attributes, n_files)
+    cases["n_wrongful"] = overall["counts"]["fp"]
+    n = overall["n"]
     data = {
         "schema_version": 1,
-        "meta": {
-            "n": 1_000_000,
-            "seed": 0,
-            "versions": {
-                "audit": "0.1.0",
-                "python": "3.11.2",
-                "numpy": "2.4.0",
-                "pandas": "3.1.0",
-                "fairlearn": "0.15.0",
-                "scipy": "1.17.0",
-            },
-            "data_sha256": "9f2c" + "0" * 56 + "beef",
-            "source": "synthetic:sesame",
-            "label": "truth",
-            "observed_label": "observed",
-            "decision": "blacklisted",
-            "positive": 1,
-            "score": "score",
-            "protected": list(REALISTIC),
-            "min_group_size": min_group_size,
-            "missing": "unknown",
-            "confidence": 0.95,
-            "criterion": "four_fifths",
-            "bootstrap_replicates": 1000,
-            "tests": {"metrics": ["adverse_rate", "fpr"], "correction": "holm"},
-        },
-        "thresholds": {"impact_ratio": 0.8, "fpr_ratio": 0.8},
+        "meta": _meta(
+            list(spec),
+            n,
+            min_group_size=mgs,
+            confidence=conf,
+            thresholds=THRESHOLDS,
+            reference_requested={a: s["reference"] for a, s in spec.items()},
+        ),
+        "thresholds": THRESHOLDS,
         "overall": overall,
         "attributes": attributes,
         "intersections": intersections,
         "observed": {
-            "overall": overall,
-            "attributes": observed_attrs,
-            "intersections": observed_inter,
+            "overall": _overall(spec, 1, mgs, conf),
+            "attributes": observed[0],
+            "intersections": observed[1],
         },
-        "verdict": _verdict(attributes, intersections),
-        "population": {"name": "sesame", "seed": 0, "n": 1_000_000, "mechanisms": MECHANISMS},
+        "verdict": judged,
+        "population": {"name": "sesame", "seed": 0, "n": n, "mechanisms": MECHANISMS},
         "scorer": {
             "kind": "SocialCreditScorer (HistGradientBoostingClassifier)",
             "threshold": 600.0,
@@ -613,58 +500,150 @@ def realistic_result() -> tuple[dict, dict[str, pd.DataFrame]]:
                 {"rule": "court_listed == 1", "effect": "blacklist regardless of score"},
                 {"rule": "speech_flag == 1", "effect": "-200 points (hypothetical)"},
             ],
-            "queried": "score(X) on all 1,000,000 people; black box",
+            "queried": "score(X) on every person; black box",
             "features": FEATURES,
         },
         "explain": _explain(),
         "cases": cases,
     }
-    return data, {"cases": cases_table}
+    return copy.deepcopy(data), {"cases": cases_table}
+
+
+def realistic_result() -> tuple[dict, dict[str, pd.DataFrame]]:
+    """A full synthetic run (sesame-like): every section of the report has data; it FAILS."""
+    inter = {"ethnicity & sex": ("Han & male", "combined", INTERSECTION)}
+    return _synthetic(REALISTIC, inter, n_files=120)
 
 
 def small_result() -> tuple[dict, dict[str, pd.DataFrame]]:
     """A small fixed audit (two attributes, no intersections, five case files): the golden input."""
-    data, tables = realistic_result()
-    data = copy.deepcopy(data)
-    keep = {"ethnicity": ["Han", "Uyghur", "Zhuang"], "sex": ["male", "female"]}
-    for block in (data["attributes"], data["observed"]["attributes"]):
-        for attr in list(block):
-            if attr not in keep:
-                del block[attr]
-                continue
-            sec = block[attr]
-            sec["groups"] = {g: sec["groups"][g] for g in keep[attr]}
-            sec["ll144"]["rows"] = {
-                g: r for g, r in sec["ll144"]["rows"].items() if g in keep[attr]
-            }
-            for part in ("score_histogram", "threshold_sweep", "calibration"):
-                if sec.get(part):
-                    sec[part]["groups"] = {g: sec[part]["groups"][g] for g in keep[attr]}
-            if sec.get("threshold_sweep"):
-                sweep = sec["threshold_sweep"]
-                idx = list(range(0, len(sweep["thresholds"]), 3))
-                sweep["thresholds"] = [sweep["thresholds"][i] for i in idx]
-                for g in sweep["groups"].values():
-                    if g:
-                        for k in g:
-                            g[k] = [g[k][i] for i in idx]
-    data["meta"]["protected"] = list(keep)
-    data["verdict"]["violations"] = [
-        v for v in data["verdict"]["violations"] if v["attribute"] in keep
-    ]
-    data["verdict"]["passed"] = not data["verdict"]["violations"]
-    data["intersections"] = {}
-    data["observed"]["intersections"] = {}
+    keep = {"ethnicity": ["Han", "Uyghur", "Kazakh", "Zhuang"], "sex": ["male", "female"]}
+    spec = {}
+    for attr, groups in keep.items():
+        s = REALISTIC[attr]
+        shifts = dict(zip(s["groups"], s["shifts"], strict=True))
+        spec[attr] = {
+            **s,
+            "unknown": 0,
+            "groups": {g: s["groups"][g] for g in groups},
+            "shifts": [shifts[g] for g in groups],
+        }
+    data, tables = _synthetic(spec, {}, n_files=120)
+    for sec in data["attributes"].values():
+        sweep = sec["threshold_sweep"]
+        idx = range(0, len(sweep["thresholds"]), 3)
+        sweep["thresholds"] = [sweep["thresholds"][i] for i in idx]
+        for g in sweep["groups"].values():
+            for k in g or {}:
+                g[k] = [g[k][i] for i in idx]
     ex = data["explain"]
     ex["attributes"] = {"ethnicity": ex["attributes"]["ethnicity"]}
     groups = ex["attributes"]["ethnicity"]["groups"]
     ex["attributes"]["ethnicity"]["groups"] = {g: groups[g] for g in ("Han", "Uyghur")}
     ex["proxies"] = ex["proxies"][:2]
     cases = data["cases"]
-    for key in ("count", "excess", "groups"):
+    for key in ("count", "groups"):
         cases[key] = {"ethnicity": {g: cases[key]["ethnicity"][g] for g in ("Han", "Uyghur")}}
-    cases["excess_total"] = {"ethnicity": cases["excess"]["ethnicity"]["Uyghur"]}
     return data, {"cases": tables["cases"].head(5)}
+
+
+def _decisions(spec: dict, inter: dict, *, source: str, rules: dict, requested: dict) -> dict:
+    """An audit of recorded decisions (``audit csv``): no truth, scorer, scores, explain, cases."""
+    mgs, conf = 30, 0.95
+    attributes, intersections = _blocks(
+        spec, inter, 0, min_group_size=mgs, confidence=conf, rules=rules
+    )
+    judged = verdict({**attributes, **intersections}, THRESHOLDS, conf)
+    overall = _overall(spec, 0, mgs, conf)
+    meta = _meta(
+        list(spec),
+        overall["n"],
+        min_group_size=mgs,
+        confidence=conf,
+        thresholds=THRESHOLDS,
+        source=source,
+        label="defaulted",
+        label_kind="observed",
+        observed_label=None,
+        decision="refused",
+        score=None,
+        score_grid=None,
+        seed=None,
+        missing="error",
+        reference_requested=requested,
+    )
+    return copy.deepcopy(
+        {
+            "schema_version": 1,
+            "meta": meta,
+            "thresholds": THRESHOLDS,
+            "overall": overall,
+            "attributes": attributes,
+            "intersections": intersections,
+            "observed": None,
+            "verdict": judged,
+        }
+    )
+
+
+#: district x sex cells (tp, fp, fn, tn) of an INCONCLUSIVE audit; attributes are their sums
+DISTRICT_SEX = {
+    ("north", "female"): (1, 0, 4, 65),
+    ("north", "male"): (39, 56, 36, 999),
+    ("south", "female"): (7, 8, 6, 179),
+    ("south", "male"): (8, 9, 6, 177),
+    ("hills", "female"): (5, 2, 6, 27),
+    ("hills", "male"): (2, 3, 1, 44),
+}
+
+
+def _sum(cells: dict, position: int) -> dict:
+    out: dict = {}
+    for levels, c in cells.items():
+        out[levels[position]] = tuple(
+            a + b for a, b in zip(out.get(levels[position], (0,) * 4), c, strict=True)
+        )
+    return {k: (v, v) for k, v in out.items()}
+
+
+def inconclusive_result() -> dict:
+    """Recorded decisions of 1,690 people: every comparison's interval is too wide; INCONCLUSIVE.
+
+    district's reference is named (north), sex's is the largest group (male), the intersection's is
+    named by the user (north & female: no wrongful blacklisting, so its wrongful-blacklisting
+    ratios are unbounded above); hills & female has 29 people with a non-adverse label (below
+    min_group_size = 30), so its wrongful-blacklisting rate is insufficient and not judged.
+    """
+    spec = {
+        "district": {"reference": "north", "unknown": 0, "groups": _sum(DISTRICT_SEX, 0)},
+        "sex": {"reference": "male", "unknown": 0, "groups": _sum(DISTRICT_SEX, 1)},
+    }
+    cells = {k: (v, v) for k, v in DISTRICT_SEX.items()}
+    inter = {"district & sex": ("north & female", "named", cells)}
+    return _decisions(
+        spec,
+        inter,
+        source="decisions.csv",
+        rules={"sex": "largest"},
+        requested={"district": "north", "district & sex": "north & female"},
+    )
+
+
+def pass_result() -> dict:
+    """Recorded decisions of 230,000 people in three regions with near-equal rates: PASS."""
+    groups = {
+        "east": (4_000, 4_500, 3_000, 88_500),
+        "west": (3_150, 3_700, 2_450, 70_700),
+        "south": (2_000, 2_300, 1_500, 44_200),
+    }
+    spec = {
+        "region": {
+            "reference": "east",
+            "unknown": 0,
+            "groups": {g: (c, c) for g, c in groups.items()},
+        }
+    }
+    return _decisions(spec, {}, source="fair.csv", rules={}, requested={"region": "east"})
 
 
 def csv_result() -> dict:
@@ -678,9 +657,11 @@ def csv_result() -> dict:
         {
             "source": "decisions.csv",
             "label": "defaulted",
+            "label_kind": "observed",
             "observed_label": None,
             "decision": "refused",
             "score": None,
+            "score_grid": None,
             "seed": None,
         }
     )

@@ -11,9 +11,17 @@ import json
 
 import pytest
 
-from audit.report import write_comparison, write_report
+from audit.report import render_html, summarize, write_comparison, write_report
 from tests.report.conftest import open_page
-from tests.report.fixtures import SECTIONS, csv_result, realistic_result
+from tests.report.extra import with_extra
+from tests.report.fixtures import (
+    SECTIONS,
+    csv_result,
+    inconclusive_result,
+    pass_result,
+    realistic_result,
+    small_result,
+)
 from tests.report.hostile import hostile_result
 
 pytestmark = pytest.mark.browser
@@ -24,8 +32,15 @@ def reports(tmp_path_factory):
     root = tmp_path_factory.mktemp("reports")
     data, tables = realistic_result()
     hostile, hostile_tables, names = hostile_result("combined")
+    extra = root / "extra" / "index.html"
+    extra.parent.mkdir()
+    small, small_tables = small_result()
+    extra.write_text(render_html(summarize(small, small_tables, sections=with_extra())), "utf-8")
     paths = {
         "realistic": write_report(data, root / "realistic", tables=tables),
+        "inconclusive": write_report(inconclusive_result(), root / "inconclusive"),
+        "pass": write_report(pass_result(), root / "pass"),
+        "extra": extra,
         "csv": write_report(csv_result(), root / "csv"),
         "hostile": write_report(hostile, root / "hostile", tables=hostile_tables),
         "compare": write_comparison(
@@ -60,6 +75,35 @@ def test_report_is_clean_visible_and_accessible(chromium, reports, tmp_path, sch
     background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
     assert background == ("rgb(255, 255, 255)" if scheme == "light" else "rgb(21, 23, 27)")
     assert serious_axe_violations(page) == []
+    log.assert_clean()
+    page.context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("state", ["inconclusive", "pass"])
+def test_every_verdict_state_is_visible_and_accessible(chromium, reports, tmp_path, state, scheme):
+    page, log = open_page(chromium, reports[0][state], color_scheme=scheme)
+    verdict = page.locator(f"p.verdict.{state}")
+    assert verdict.is_visible()
+    assert verdict.text_content().startswith(state.upper() + ":")
+    outcome = page.locator(f"#summary td.{state}").first
+    assert outcome.is_visible() and outcome.text_content() == state.upper()
+    page.locator("section#summary").screenshot(path=str(tmp_path / f"{state}-{scheme}.png"))
+    assert serious_axe_violations(page) == []
+    log.assert_clean()
+    page.context.close()
+
+
+def test_a_section_registered_in_a_test_is_on_the_page(chromium, reports):
+    page, log = open_page(chromium, reports[0]["extra"])
+    assert page.locator("section#extra > h2").text_content() == "A section added by a test"
+    assert page.locator("section#extra p.extra").is_visible()
+    link = page.locator("nav.toc a[href='#extra']")
+    assert link.is_visible()
+    link.click()
+    assert page.evaluate("location.hash") == "#extra"
+    ids = page.evaluate("Array.from(document.querySelectorAll('main > section')).map(s => s.id)")
+    assert ids == [*SECTIONS[:-1], "extra", SECTIONS[-1]]
     log.assert_clean()
     page.context.close()
 

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["_compare", "_html", "_summarize", "_write"]
+MODULES = ["_compare", "_html", "_summarize", "_summary", "_write"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -46,7 +46,16 @@ def test_interval():
     assert f.interval([-39.1, -32.9], f.points) == "-39.1 to -32.9"
     assert f.interval(None) == "—"
     assert f.interval([0.1]) == "—"
-    assert f.interval([0.1, None]) == "—"
+    assert f.interval([1.52, None], f.ratio) == "1.52–∞"  # unbounded above
+    assert f.interval([None, 0.3]) == "—"
+
+
+def test_confidence_level():
+    assert f.level(0.95) == "95 %"
+    assert f.level(0.9) == "90 %"
+    assert f.level(0.999) == "99.9 %"
+    assert f.ci_label(0.9) == "90 % CI"
+    assert f.ci_label(None) == "CI"
 
 
 def test_short_and_humanize():

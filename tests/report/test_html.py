@@ -7,7 +7,13 @@ import pytest
 
 from audit.report import build_report, render_html, summarize
 from audit.report._html import json_island
-from tests.report.fixtures import SECTIONS, realistic_result, small_result
+from tests.report.fixtures import (
+    SECTIONS,
+    inconclusive_result,
+    pass_result,
+    realistic_result,
+    small_result,
+)
 from tests.report.htmlcheck import Page, csp_of, inline_script, script_hash, structural_problems
 from tests.report.htmlcheck import json_island as island_of
 
@@ -116,6 +122,24 @@ def test_real_decisions_page_says_not_available(csv_data):
         assert reason in html
 
 
+@pytest.mark.parametrize(
+    ("fixture", "cls", "word"),
+    [
+        (lambda: realistic_result()[0], "fail", "FAIL:"),
+        (inconclusive_result, "inconclusive", "INCONCLUSIVE:"),
+        (pass_result, "pass", "PASS:"),
+        (lambda: {"schema_version": 1}, "na", "No criterion was judged"),
+    ],
+)
+def test_three_verdict_states_are_distinct_in_words_and_class(fixture, cls, word):
+    html = render_html(summarize(fixture()))
+    match = re.search(r'<p class="verdict ([a-z]+)">([^<]*)</p>', html)
+    assert match and match.group(1) == cls and match.group(2).startswith(word)
+    assert "No verdict" not in html or cls == "na"
+    for outcome in ("pass", "fail", "inconclusive"):  # one class per state, in the page's CSS
+        assert f".verdict.{outcome} {{" in html
+
+
 def test_minimal_dict_renders():
     html = render_html(summarize({"schema_version": 1}))
     assert html.count("Not available:") >= 6
@@ -125,8 +149,11 @@ def test_minimal_dict_renders():
 def test_summary_markdown(small_files):
     md = small_files["summary.md"]
     assert md.startswith("# Bias audit: who does this scorer wrongly blacklist?\n")
-    assert "**FAIL: 1 of 2 criteria violated" in md
-    assert "| Criterion | Threshold | Result | Violations | Worst value |" in md
+    assert "**FAIL: 2 of 3 criteria fail, their simultaneous bounds wholly outside the band" in md
+    assert "Decided on simultaneous 95 % confidence bounds over 9 comparisons" in md
+    assert "| Criterion | Band | Outcome | Fail | Inconclusive | Pass | Insufficient data |" in md
+    assert "## What decided the FAIL" in md
+    assert "lower bound 3.10 above 1.25" in md
     assert "- Seed: 0" in md
 
 

@@ -38,7 +38,7 @@ def result():
         protected=["group", "sex"],
         score="score",
         observed_label="observed",
-        n_bootstrap=50,
+        reference={"group": "a"},
         min_fpr_ratio=0.8,
         source="test frame",
     )
@@ -65,3 +65,29 @@ def test_page_numbers_are_the_results(result):
     assert row[2]["text"] == f"{100 * c['adverse_rate']:.1f}%"
     assert view["errors"]["both"]  # an observed label was given: truth beside records
     assert len(view["island"]["sweeps"]) == 2
+    assert view["impact"]["parts"][0]["reference"] == "a, named by the user or the scenario"
+    assert view["impact"]["parts"][1]["reference"].endswith("the largest group (most people)")
+
+
+def test_the_verdict_on_the_page_is_the_results(result):
+    data = result.to_dict()
+    summary = summarize(data)["summary"]
+    verdict = data["verdict"]
+    assert summary["verdict_cls"] == verdict["outcome"]
+    assert summary["headline"].startswith(verdict["outcome"].upper() + ":")
+    assert f"over {verdict['family_size']} comparisons" in summary["method"]
+    criteria = {r[0]["text"]: r[2]["text"] for r in summary["criteria"]["rows"]}
+    for name, c in verdict["criteria"].items():
+        title = {
+            "four_fifths": "Four-fifths rule (impact ratio)",
+            "adverse_ratio": "Blacklisting ratio (adverse-rate ratio)",
+            "fpr_ratio": "Wrongful blacklisting ratio",
+        }[name]
+        assert criteria[title] == c["outcome"].upper()
+    c = data["attributes"]["group"]["groups"]["c"]
+    row = next(
+        r for r in summarize(data)["errors"]["parts"][0]["table"]["rows"] if r[0]["text"] == "c"
+    )
+    judged = c["judged"]["fpr_ratio"]
+    assert row[-2]["text"] == judged["outcome"].upper()
+    assert row[-4]["text"] == f"{judged['value']:.2f}"
