@@ -15,7 +15,7 @@ from audit.core._groups import (
     resolve_reference,
     stratified_positions,
 )
-from audit.core._result import AuditResult, dump_json, json_ready, verdict_lines
+from audit.core._result import AuditResult, dump_json, json_ready, rank_violations, verdict_lines
 from audit.core._roles import Roles, adverse_mask, first_row, make_roles, plain, show_values
 from audit.core._schema import load_schema, validate_audit_json
 from audit.core._vocabulary import CELLS, CRITERIA, METRICS, Criterion, RateMetric, band
@@ -42,6 +42,7 @@ __all__ = [
     "load_schema",
     "make_roles",
     "plain",
+    "rank_violations",
     "resolve_reference",
     "show_values",
     "stratified_positions",

@@ -25,7 +25,14 @@ import pandas as pd
 from audit.core._vocabulary import CRITERIA
 from audit.exceptions import InvalidInputError
 
-__all__ = ["AuditResult", "check_json_ready", "dump_json", "json_ready", "verdict_lines"]
+__all__ = [
+    "AuditResult",
+    "check_json_ready",
+    "dump_json",
+    "json_ready",
+    "rank_violations",
+    "verdict_lines",
+]
 
 _CORE = ("schema_version",)
 _PLAIN = {str, int, bool, type(None)}
@@ -296,7 +303,7 @@ def verdict_lines(data: Mapping, *, shown: int = 8) -> list[str]:
             f"fail, {c['inconclusive']} inconclusive, {c['pass']} pass, {c['insufficient']} "
             "with insufficient data"
         )
-    violations = sorted(v.get("violations") or [], key=_severity, reverse=True)
+    violations = rank_violations(v.get("violations") or [])
     for item in violations[:shown]:
         low, high = item["interval"] or [None, None]
         side = (
@@ -315,13 +322,29 @@ def verdict_lines(data: Mapping, *, shown: int = 8) -> list[str]:
     return lines
 
 
-def _severity(item: Mapping) -> float:
-    """How far the deciding bound lies beyond the band, on the log scale (attributes first)."""
+def rank_violations(violations: list) -> list:
+    """Violations clearest first: attributes before intersections, then by how far the deciding
+    bound lies beyond the band (on the log scale). Used by the terminal and the report alike.
+
+    Examples
+    --------
+    >>> v = [{"attribute": "a & b", "bound": 3.0, "threshold": 0.8},
+    ...      {"attribute": "a", "bound": 1.3, "threshold": 0.8},
+    ...      {"attribute": "a", "bound": 2.0, "threshold": 0.8}]
+    >>> [x["bound"] for x in rank_violations(v)]
+    [2.0, 1.3, 3.0]
+    """
+    return sorted(violations, key=_severity, reverse=True)
+
+
+def _severity(item: object) -> tuple[bool, float]:
+    if not isinstance(item, Mapping):
+        return (False, 0.0)
     bound, t = item.get("bound"), item.get("threshold")
-    if not bound or not t:
-        return 0.0
-    beyond = abs(math.log(bound)) - abs(math.log(t))
-    return beyond + (10.0 if " & " not in str(item.get("attribute")) else 0.0)
+    attribute = " & " not in str(item.get("attribute"))
+    if not isinstance(bound, int | float) or not isinstance(t, int | float) or bound <= 0 or t <= 0:
+        return (attribute, 0.0)
+    return (attribute, abs(math.log(bound)) - abs(math.log(t)))
 
 
 def _pct(x: float | None) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from audit.core import CRITERIA
+from audit.core import CRITERIA, rank_violations
 from audit.report import _format as f
 from audit.report._judged import (
     OUTCOMES,
@@ -50,6 +50,7 @@ def summary_section(data: Mapping) -> dict:
     outcome = verdict.get("outcome")
     outcome = outcome if outcome in OUTCOMES else None
     items = {k: _items(verdict, k) for k in ("violations", "inconclusive", "point_estimate_rule")}
+    items["violations"] = rank_violations(items["violations"])  # clearest first, as the terminal
     return {
         "available": True,
         "outcome": outcome or "none",
@@ -81,7 +82,8 @@ def _headline(verdict: Mapping, outcome: str | None, items: dict) -> str:
     m_txt = _count(m, "comparison") if f.is_num(m) else "the comparisons"
     if outcome == "fail":
         fails = items["violations"]
-        crits = list(dict.fromkeys(str(v.get("criterion")) for v in fails))
+        named = {str(v.get("criterion")) for v in fails}
+        crits = [c for c in CRITERIA if c in named] + sorted(named - set(CRITERIA))
         judged = len(mapping(verdict.get("criteria"))) or len(crits)
         parts = [
             f"{title(c)} ({_count(sum(1 for v in fails if v.get('criterion') == c), 'comparison')})"

@@ -99,9 +99,11 @@ def test_what_decided_a_fail(realistic):
         "lower bound 1.85 above 1.25",
         "<0.001",
     ]
+    # clearest first (the bound furthest beyond the band; attributes before intersections), as the
+    # terminal lists them: Tibetan's wrongful blacklisting ratio, its lower bound furthest above
     assert summary["decided"].startswith(
-        "Decided by: ethnicity = Hui against Han: blacklisting ratio (adverse-rate ratio) 1.53, "
-        "simultaneous 95 % bounds 1.47–1.59, the lower bound 1.47 above 1.25; "
+        "Decided by: ethnicity = Tibetan against Han: wrongful blacklisting ratio 3.61, "
+        "simultaneous 95 % bounds 3.39–3.85, the lower bound 3.39 above 1.25; "
     )
     assert summary["decided"].endswith("(and 24 more, listed below).")
 
