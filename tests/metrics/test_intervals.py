@@ -433,20 +433,39 @@ def test_detectable_ratio_infinite_when_not_reachable():
 
 
 def _fail_power(q, p_ref, n, n_ref, threshold, alpha, comparisons):
-    """The verdict's power written out from the log-ratio normal approximation (Katz 1978)."""
+    """The verdict's power written out from Farrington & Manning (1990): the score statistic at
+    the band's edge theta0, its variance at the restricted maximum likelihood estimate (found here
+    by numerical maximisation of the binomial likelihood of the expected counts, not by the
+    quadratic) under the null and its true variance under the alternative."""
+    theta = 1 / threshold if q > 1 else threshold
     p = q * p_ref
-    se = math.sqrt((1 - p) / (n * p) + (1 - p_ref) / (n_ref * p_ref))
+
+    def minus_loglik(r2):
+        r1 = theta * r2
+        return -(n * (p * math.log(r1) + (1 - p) * math.log1p(-r1))
+                 + n_ref * (p_ref * math.log(r2) + (1 - p_ref) * math.log1p(-r2)))  # fmt: skip
+
+    top = min(1.0, 1 / theta) - 1e-12
+    r2 = optimize.minimize_scalar(minus_loglik, bounds=(1e-12, top), method="bounded",
+                                  options={"xatol": 1e-13}).x  # fmt: skip
+    r1 = theta * r2
+    total = n + n_ref
+    v0 = (r1 * (1 - r1) / n + theta**2 * r2 * (1 - r2) / n_ref) * total / (total - 1)
+    v1 = p * (1 - p) / n + theta**2 * p_ref * (1 - p_ref) / n_ref
     z = stats.norm.ppf(1 - alpha / (2 * comparisons))
-    return stats.norm.cdf((abs(math.log(q)) - math.log(1 / threshold)) / se - z)
+    return stats.norm.cdf((abs(p - theta * p_ref) - z * math.sqrt(v0)) / math.sqrt(v1))
 
 
 def test_n_to_fail_by_hand():
-    # p_ref = 0.1, Q = 2 (p = 0.2), threshold 0.8, alpha 0.05, power 0.8, one comparison:
-    # var * n = 0.8 / 0.2 + 0.9 / 0.1 = 13; margin = ln 2 - ln 1.25 = 0.470004;
-    # (1.959964 + 0.841621)**2 * 13 / 0.470004**2 = 461.9 -> 462 people per group.
-    assert n_to_fail(0.1, 2.0) == 462
-    assert _fail_power(2.0, 0.1, 462, 462, 0.8, 0.05, 1) >= 0.8
-    assert _fail_power(2.0, 0.1, 461, 461, 0.8, 0.05, 1) < 0.8
+    # p_ref = 0.1, Q = 2 (p = 0.2), threshold 0.8 (theta0 = 1.25), alpha 0.05, power 0.8, one
+    # comparison. Restricted MLE per person: b = 1.25 + 0.2 + 1 + 0.125 = 2.575,
+    # p_ref~ = 0.6 / (2.575 + sqrt(2.575**2 - 8 * 1.25 * 0.3)) = 0.133916, p~ = 0.167395;
+    # v0 = 0.320597, v1 = 0.16 + 1.5625 * 0.09 = 0.300625, delta = 0.2 - 0.125 = 0.075;
+    # ((1.959964 sqrt(v0) + 0.841621 sqrt(v1)) / delta)**2 = 438.9, and the factor N / (N - 1)
+    # of the score statistic takes it to 440 people per group.
+    assert n_to_fail(0.1, 2.0) == 440
+    assert _fail_power(2.0, 0.1, 440, 440, 0.8, 0.05, 1) >= 0.8
+    assert _fail_power(2.0, 0.1, 439, 439, 0.8, 0.05, 1) < 0.8
 
 
 @pytest.mark.parametrize(
@@ -455,8 +474,24 @@ def test_n_to_fail_by_hand():
 )
 def test_n_to_fail_is_the_smallest_n_with_the_power(p_ref, ratio, threshold, comparisons):
     n = n_to_fail(p_ref, ratio, threshold=threshold, comparisons=comparisons)
-    assert _fail_power(ratio, p_ref, n, n, threshold, 0.05, comparisons) >= 0.8 - 1e-12
+    assert _fail_power(ratio, p_ref, n, n, threshold, 0.05, comparisons) >= 0.8 - 1e-9
     assert _fail_power(ratio, p_ref, n - 1, n - 1, threshold, 0.05, comparisons) < 0.8
+
+
+@pytest.mark.parametrize(
+    ("p_ref", "ratio", "comparisons"), [(0.2, 2.0, 1), (0.2, 2.0, 4), (0.1, 0.5, 1), (0.05, 2.0, 4)]
+)
+def test_the_verdict_fails_a_group_at_n_to_fail_with_the_planned_power(p_ref, ratio, comparisons):
+    # exact, by enumerating both binomial counts: the group FAILS when its Miettinen-Nurminen
+    # interval at the Bonferroni level lies wholly beyond the band, i.e. the score statistic at
+    # the band's edge is beyond z (the log-ratio approximation gave 0.83 at p_ref = 0.2, Q = 2)
+    n = n_to_fail(p_ref, ratio, comparisons=comparisons)
+    x = np.arange(n + 1)
+    x1, x2 = np.meshgrid(x, x, indexing="ij")
+    low, high = ratio_interval(x1, n, x2, n, bonferroni(0.95, comparisons))
+    fails = (low > 1.25) | (high < 0.8)
+    pmf = np.outer(stats.binom.pmf(x, n, ratio * p_ref), stats.binom.pmf(x, n, p_ref))
+    assert float(np.sum(pmf[fails])) == pytest.approx(0.8, abs=0.01)  # 0.8035 to 0.8045
 
 
 def test_failing_ratio_has_the_power_and_inverts_n_to_fail():
@@ -469,7 +504,7 @@ def test_failing_ratio_has_the_power_and_inverts_n_to_fail():
     for i in range(3):
         assert q[i] > 1.25
         power = _fail_power(q[i], p_ref[i], n[i], n_ref[i], 0.8, 0.05, 3)
-        assert power == pytest.approx(0.8, abs=1e-9)
+        assert power == pytest.approx(0.8, abs=1e-7)
     m = n_to_fail(0.1, 2.0)
     assert failing_ratio(0.1, m, m) <= 2.0 < failing_ratio(0.1, m - 1, m - 1)
 
