@@ -293,7 +293,7 @@ def verdict_lines(data: Mapping, *, shown: int = 8) -> list[str]:
     lines = [
         f"Verdict: {outcome.upper()} — judged on simultaneous {level:g} % confidence bounds over "
         f"{v.get('family_size', 0)} comparison(s) with each grouping's reference group "
-        "(Miettinen–Nurminen ratio intervals, Bonferroni)."
+        "(exact-tailed MOVER-R ratio intervals, Bonferroni)."
     ]
     criteria = v.get("criteria") or {}
     for name in sorted(criteria, key=lambda c: list(CRITERIA).index(c) if c in CRITERIA else 99):

@@ -36,10 +36,10 @@ METHODS = {
     "rate_interval": "wilson",
     "difference_interval": "newcombe_hybrid_score",
     "ratio_interval": "miettinen_nurminen_score",
-    "range_interval": "pairwise_bonferroni",
+    "range_interval": "pairwise_bonferroni_mover_clopper_pearson",
     "tests": "z (pooled) / fisher_exact against the reference; k x 2 chi2 / monte_carlo_exact",
     "correction": "holm over every test of the primary label",
-    "verdict": "simultaneous miettinen_nurminen ratio intervals, bonferroni over all judged",
+    "verdict": "simultaneous mover_r_clopper_pearson ratio intervals, bonferroni over all judged",
     "reference_rule": "named (user or scenario), else combination of the attributes' "
     "references for an intersection, else the largest group; never outcome-dependent",
 }

@@ -74,16 +74,18 @@ METHOD_WORDS = {
     "wilson": "Wilson score interval (Wilson 1927).",
     "newcombe_hybrid_score": "Newcombe's hybrid score interval (Newcombe 1998).",
     "miettinen_nurminen_score": "Miettinen–Nurminen score interval (Miettinen and Nurminen 1985).",
-    "pairwise_bonferroni": "a simultaneous interval from the Newcombe and Miettinen–Nurminen "
-    "intervals of every pair of groups, each at the Bonferroni level (Dunn 1961).",
+    "pairwise_bonferroni_mover_clopper_pearson": "a simultaneous interval from the MOVER "
+    "intervals (Zou and Donner 2008) of every pair of groups, built from exact Clopper–Pearson "
+    "intervals of each rate (Clopper and Pearson 1934), each at the Bonferroni level (Dunn 1961).",
     "z (pooled) / fisher_exact against the reference; k x 2 chi2 / monte_carlo_exact": "each "
     "group against its reference group by the pooled two-proportion z test (Fisher's exact test "
     "where an expected count is below 5); all groups of a grouping at once by the k×2 χ² test "
     "of homogeneity (a Monte Carlo exact test where an expected count is below 5).",
     "holm over every test of the primary label": "Holm's step-down correction (Holm 1979) over "
     "every test of the audited label together; p-values shown are Holm-adjusted.",
-    "simultaneous miettinen_nurminen ratio intervals, bonferroni over all judged": "every judged "
-    "ratio's Miettinen–Nurminen interval at the Bonferroni level (Dunn 1961) over all judged "
+    "simultaneous mover_r_clopper_pearson ratio intervals, bonferroni over all judged": "every "
+    "judged ratio's MOVER-R interval (Zou and Donner 2008) from exact Clopper–Pearson intervals "
+    "of the two rates, at the Bonferroni level (Dunn 1961) over all judged "
     "comparisons, so that they hold together at the stated confidence; FAIL when an interval "
     "lies wholly outside the band, PASS when every one lies wholly inside, else INCONCLUSIVE.",
 }

@@ -226,8 +226,8 @@ def _aggregates_table(
         lead + ["Metric", "Largest difference#", bounds, "Smallest ratio#", bounds],
         rows,
         note="Between the groups whose rate has enough data (fairlearn's between_groups "
-        "aggregation). Each interval holds over every pair of groups at once: Newcombe and "
-        "Miettinen–Nurminen intervals of each pair at the Bonferroni level.",
+        "aggregation). Each interval holds over every pair of groups at once: MOVER intervals "
+        "of each pair from exact (Clopper–Pearson) rate intervals, at the Bonferroni level.",
     )
 
 

@@ -95,7 +95,8 @@ def _verdict_limits(data: Mapping) -> list[str]:
             "each judged criterion ("
             + "; ".join(title(n).lower() for n in names)
             + ") compares the group's rate with its grouping's reference group's, on a "
-            f"Miettinen–Nurminen interval of the ratio at the Bonferroni level{family}, so that "
+            "MOVER-R interval of the ratio built from exact (Clopper–Pearson) intervals of the "
+            f"two rates, at the Bonferroni level{family}, so that "
             f"all hold together with {level} confidence. If every true ratio lies inside its band, "
             f"the chance of a FAIL is at most {f.level(alpha)}, and so is the chance of a PASS "
             "when some true ratio lies outside. INCONCLUSIVE means the data cannot separate the "

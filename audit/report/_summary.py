@@ -111,7 +111,7 @@ def _method(verdict: Mapping) -> str:
     return (
         f"Decided on simultaneous {f.level(verdict.get('confidence'))} confidence bounds over "
         f"{_count(m, 'comparison') if f.is_num(m) else 'every comparison'}, each group against its "
-        f"grouping's reference group (Miettinen–Nurminen ratio intervals{each}). A comparison "
+        f"grouping's reference group (exact-tailed MOVER-R ratio intervals{each}). A comparison "
         "FAILS when its whole interval lies outside the acceptable band [t, 1/t], PASSES when it "
         "lies wholly inside, and is INCONCLUSIVE otherwise; the audit fails if any comparison "
         "fails, and passes only if every one passes."

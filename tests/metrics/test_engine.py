@@ -22,6 +22,7 @@ from audit.metrics import (
     count_groups,
     validate_audit_json,
 )
+from tests.metrics.oracles import exact_mover
 from tests.metrics.strategies import frame_from_cells
 
 # Group A: tn=20 fp=4 fn=6 tp=10 (n=40); B: tn=18 fp=12 fn=6 tp=24 (n=60); C: 5,1,1,3 (n=10).
@@ -74,9 +75,12 @@ def test_reference_is_largest_and_impact_ratio_judged_on_its_interval(hand):
     assert a["impact_ratio"] == 0.65 / 0.4  # favourable rates 26/40 over 24/60 = 13/8
     assert a["impact_ratio"] == 13 / 8 and a["ratio"]["favourable_rate"] == 13 / 8
     assert sec["groups"]["B"]["impact_ratio"] == 1.0
-    # the verdict judges one comparison (A vs B; C is small), so its interval is the ordinary 95 %
-    # Miettinen-Nurminen interval: statsmodels as the independent oracle
+    # the ordinary 95 % interval of the impact ratio: Miettinen-Nurminen, statsmodels as oracle
     low, high = confint_proportions_2indep(26, 40, 24, 60, compare="ratio", method="score")
+    assert a["ci"]["impact_ratio"] == pytest.approx([low, high], abs=1e-6)
+    # the verdict judges one comparison (A vs B; C is small), so its interval is at 95 %: MOVER-R
+    # from exact Clopper-Pearson intervals (the independent oracle of tests/metrics/test_intervals)
+    [_, _, [low], [high]] = exact_mover(26, 40, 24, 60, 0.95)
     judged = a["judged"]["four_fifths"]
     assert judged["interval"] == pytest.approx([low, high], abs=1e-6)
     assert hand["verdict"]["family_size"] == 1
@@ -332,7 +336,7 @@ def test_min_fpr_ratio_is_an_optional_second_criterion():
     assert nothing.outcome is None and not nothing.passed  # no verdict is not a PASS
     res = audit_decisions(frame, min_fpr_ratio=0.8, **kw).to_dict()
     # B (600 people) is the reference; A's wrongful blacklisting rate 40/240 over B's 120/300
-    low, high = confint_proportions_2indep(40, 240, 120, 300, compare="ratio", method="score")
+    [_, _, [low], [high]] = exact_mover(40, 240, 120, 300, 0.95)
     assert high < 0.8  # so the verdict must FAIL, decided by the upper bound
     [v] = res["verdict"]["violations"]
     assert v["criterion"] == "fpr_ratio" and v["group"] == "A" and v["against"] == "B"

@@ -23,15 +23,19 @@ from audit.exceptions import InvalidInputError
 from audit.metrics import _intervals
 from audit.metrics._intervals import (
     bonferroni,
+    clopper_pearson_interval,
     detectable_ratio,
     failing_ratio,
     homogeneity_test,
+    mover_difference,
+    mover_ratio,
     n_to_detect,
     n_to_fail,
     newcombe_difference,
     range_intervals,
     ratio_interval,
 )
+from tests.metrics.oracles import exact_mover
 
 FAST = settings(max_examples=60, deadline=None)
 
@@ -273,12 +277,50 @@ def test_bonferroni():
     assert bonferroni(0.9, 3) == pytest.approx(1 - 0.1 / 3)
 
 
+def test_clopper_pearson_equals_scipy_exact():
+    for k, n in [(0, 20), (1, 29), (15, 148), (29, 29), (81, 263)]:
+        for level in (0.95, 0.9999):
+            ci = stats.binomtest(k, n).proportion_ci(level, method="exact")
+            low, high = clopper_pearson_interval(k, n, level)
+            assert (float(low), float(high)) == pytest.approx((ci.low, ci.high), abs=1e-12)
+
+
+def test_mover_ratio_wilson_published_example():
+    """Fagerland, Lydersen & Laake (2017), Statistical Analysis of Contingency Tables, chapter 4:
+    7/34 against 1/34 (Perondi et al. 2004), MOVER-R Wilson 95 % CI 1.1537 to 41.9763."""
+    low, high = mover_ratio(7, 34, 1, 34, method="wilson")
+    assert (round(float(low), 4), round(float(high), 4)) == (1.1537, 41.9763)
+
+
+def test_mover_difference_with_wilson_is_newcombe():
+    rng = np.random.default_rng(3)
+    n1, n2 = rng.integers(1, 200, 300), rng.integers(1, 200, 300)
+    x1, x2 = rng.integers(0, n1 + 1), rng.integers(0, n2 + 1)
+    mover = mover_difference(x1, n1, x2, n2, 0.99, method="wilson")
+    np.testing.assert_allclose(mover, newcombe_difference(x1, n1, x2, n2, 0.99), atol=1e-12)
+
+
+def test_mover_clopper_pearson_against_scipy_zero_cells_and_swaps():
+    x1, n1 = np.array([0, 3, 7, 150, 5, 0]), np.array([20, 150, 34, 150, 6000, 9])
+    x2, n2 = np.array([4, 50, 1, 120, 0, 0]), np.array([30, 6000, 34, 300, 145, 12])
+    dl, du, rl, ru = exact_mover(x1, n1, x2, n2, 0.9997)
+    np.testing.assert_allclose(mover_difference(x1, n1, x2, n2, 0.9997), [dl, du], atol=1e-10)
+    low, high = mover_ratio(x1, n1, x2, n2, 0.9997)
+    np.testing.assert_allclose(low, rl, atol=1e-10)
+    np.testing.assert_allclose(high, ru, rtol=1e-6)  # scipy solves the exact bound numerically
+    assert low[0] == 0.0 and np.isinf(high[4]) and (low[5], high[5]) == (0.0, np.inf)
+    s_low, s_high = mover_ratio(x2, n2, x1, n1, 0.9997)  # the reciprocal interval
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(1 / s_high, low, atol=1e-10)
+        np.testing.assert_allclose(1 / s_low, high, rtol=1e-9)
+
+
 def test_range_of_two_groups_is_their_pairwise_interval():
     out = range_intervals([30, 12], [100, 80])
-    low, high = newcombe_difference(30, 100, 12, 80)
-    assert out["difference"] == pytest.approx((0.3 - 0.15, max(0.0, float(low)), float(high)))
-    r_low, r_high = ratio_interval(12, 80, 30, 100)
-    assert out["ratio"] == pytest.approx((0.5, float(r_low), min(1.0, float(r_high))))
+    dl, du, _, _ = exact_mover(30, 100, 12, 80, 0.95)
+    assert out["difference"] == pytest.approx((0.3 - 0.15, max(0.0, dl[0]), du[0]))
+    _, _, rl, ru = exact_mover(12, 80, 30, 100, 0.95)
+    assert out["ratio"] == pytest.approx((0.5, rl[0], min(1.0, ru[0])))
 
 
 def test_range_uses_bonferroni_level_over_unordered_pairs():
@@ -286,10 +328,9 @@ def test_range_uses_bonferroni_level_over_unordered_pairs():
     out = range_intervals(x, n, 0.9)
     level = 1 - 0.1 / 6
     i, j = np.nonzero(~np.eye(4, dtype=bool))
-    low, high = newcombe_difference(x[i], n[i], x[j], n[j], level)
-    assert out["difference"][1:] == pytest.approx((max(0.0, low.max()), high.max()))
-    r_low, r_high = ratio_interval(x[i], n[i], x[j], n[j], level)
-    assert out["ratio"][1:] == pytest.approx((r_low.min(), min(1.0, r_high.min())))
+    dl, du, rl, ru = exact_mover(x[i], n[i], x[j], n[j], level)
+    assert out["difference"][1:] == pytest.approx((max(0.0, dl.max()), du.max()))
+    assert out["ratio"][1:] == pytest.approx((rl.min(), min(1.0, ru.min())))
 
 
 @FAST

@@ -17,6 +17,7 @@ from statistics import NormalDist
 import numpy as np
 
 from audit.core import CRITERIA, METRICS, band
+from audit.metrics._engine import METHODS as ENGINE_METHODS
 
 COMPARED = ("adverse_rate", "favourable_rate", "fpr", "fnr", "ppv")
 TESTED = ("adverse_rate", "fpr")
@@ -24,17 +25,7 @@ WILSON = ("adverse_rate", "fpr", "fnr", "ppv", "npv", "accuracy", "base_rate")
 DISPARITIES = ("adverse_rate", "favourable_rate", "fpr", "fnr", "ppv", "for", "accuracy")
 POWER = 0.8
 
-METHODS = {
-    "rate_interval": "wilson",
-    "difference_interval": "newcombe_hybrid_score",
-    "ratio_interval": "miettinen_nurminen_score",
-    "range_interval": "pairwise_bonferroni",
-    "tests": "z (pooled) / fisher_exact against the reference; k x 2 chi2 / monte_carlo_exact",
-    "correction": "holm over every test of the primary label",
-    "verdict": "simultaneous miettinen_nurminen ratio intervals, bonferroni over all judged",
-    "reference_rule": "named (user or scenario), else combination of the attributes' "
-    "references for an intersection, else the largest group; never outcome-dependent",
-}
+METHODS = dict(ENGINE_METHODS)  # the words the engine writes, so the report's table stays in step
 
 
 def _z(confidence: float) -> float:

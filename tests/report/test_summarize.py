@@ -387,6 +387,8 @@ def test_scope_names_every_method(realistic):
         "Newcombe's hybrid score interval (Newcombe 1998)",
         "Miettinen–Nurminen score interval (Miettinen and Nurminen 1985)",
         "Bonferroni level (Dunn 1961)",
+        "Clopper–Pearson",
+        "MOVER",
         "pooled two-proportion z test",
         "Fisher's exact test",
         "k×2 χ² test of homogeneity",
