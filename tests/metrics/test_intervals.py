@@ -129,6 +129,14 @@ MN_FAGERLAND_NEWCOMBE_2013 = [
 ]
 
 
+def test_ratio_matches_the_contingency_tables_book():
+    """Fagerland, Lydersen & Laake (2017), Statistical Analysis of Contingency Tables, chapter 4:
+    7/34 against 1/34 (Perondi et al. 2004), Miettinen-Nurminen asymptotic score interval for the
+    ratio, 95 % CI 1.2086 to 43.0330 (as the book's R package contingencytables prints it)."""
+    low, high = ratio_interval(7, 34, 1, 34)
+    assert (round(float(low), 4), round(float(high), 4)) == (1.2086, 43.0330)
+
+
 @pytest.mark.parametrize(("counts", "published"), MN_FAGERLAND_NEWCOMBE_2013)
 def test_ratio_matches_published_miettinen_nurminen(counts, published):
     low, high = ratio_interval(*counts)
