@@ -124,14 +124,7 @@ def newcombe_difference(
     >>> round(float(low), 4), round(float(high), 4)
     (0.0524, 0.3339)
     """
-    confidence = _check_levels(confidence, "newcombe_difference")
-    x1, n1, x2, n2 = _check_counts("newcombe_difference", x1=x1, n1=n1, x2=x2, n2=n2)
-    l1, u1 = wilson_interval(x1, n1, confidence)
-    l2, u2 = wilson_interval(x2, n2, confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p1, p2 = x1 / n1, x2 / n2
-    d = p1 - p2
-    return d - np.hypot(p1 - l1, u2 - p2), d + np.hypot(u1 - p1, p2 - l2)
+    return mover_difference(x1, n1, x2, n2, confidence, method="wilson")
 
 
 def _mn_score(
@@ -272,6 +265,7 @@ def mover_difference(
     >>> round(float(low), 4), round(float(high), 4)
     (0.0524, 0.3339)
     """
+    confidence = _check_levels(confidence, "mover_difference")
     x1, n1, x2, n2 = _check_counts("mover_difference", x1=x1, n1=n1, x2=x2, n2=n2)
     l1, u1 = _bounds(x1, n1, confidence, method)
     l2, u2 = _bounds(x2, n2, confidence, method)
@@ -304,6 +298,7 @@ def mover_ratio(
     >>> round(float(low), 4), round(float(high), 4)
     (1.1537, 41.9763)
     """
+    confidence = _check_levels(confidence, "mover_ratio")
     x1, n1, x2, n2 = _check_counts("mover_ratio", x1=x1, n1=n1, x2=x2, n2=n2)
     l1, u1 = _bounds(x1, n1, confidence, method)
     l2, u2 = _bounds(x2, n2, confidence, method)
