@@ -664,31 +664,46 @@ def detectable_ratio(
 
 
 def _fail_terms(
-    q: np.ndarray, p_ref: np.ndarray, n: np.ndarray, n_ref: np.ndarray, threshold: float
+    q: np.ndarray,
+    p_ref: np.ndarray,
+    n: np.ndarray,
+    n_ref: np.ndarray,
+    threshold: float,
+    confidence: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What decides whether the verdict FAILS a group at ``q * p_ref`` against ``p_ref``.
 
-    The group fails (above the band) when the Miettinen-Nurminen score statistic at the band's
-    edge theta0 = 1 / threshold (``threshold`` when q < 1) exceeds the critical z. At the expected
-    counts its numerator p - theta0 p_ref has mean ``delta`` and variance ``v1``; its denominator
-    is the square root of ``v0``, the variance at the maximum likelihood estimate restricted to
-    p / p_ref = theta0 (the quadratic root of ``_mn_score``, evaluated at the expected counts),
-    times N / (N - 1) as in the interval. Farrington & Manning (1990), "Test statistics and sample
-    size formulae for comparative binomial trials with null hypotheses of non-zero risk difference
-    or non-unity relative risk", *Statistics in Medicine* 9:1447-1454. Returns
-    ``(delta, v0, v1)``; the chance of a FAIL is ``Phi((delta - z sqrt(v0)) / sqrt(v1))``.
+    The verdict's interval for p / p_ref is MOVER-R from Clopper-Pearson bounds at level
+    ``confidence`` (:func:`mover_ratio`). Its lower limit is the root theta of
+    ``p - theta p_ref = sqrt((p - l)**2 + theta**2 (u_ref - p_ref)**2)`` (l: the group's lower
+    Clopper-Pearson bound, u_ref: the reference's upper one), and the left side minus the right
+    decreases in theta, so the interval lies wholly above the band's edge theta0 = 1 / threshold
+    exactly when ``p - theta0 p_ref > sqrt((p - l)**2 + theta0**2 (u_ref - p_ref)**2)``; below
+    theta0 = ``threshold`` (q < 1) when ``theta0 p_ref - p > sqrt((u - p)**2 + theta0**2
+    (p_ref - l_ref)**2)``. At the expected counts n p and n_ref p_ref (the beta quantiles of the
+    Clopper-Pearson bounds taken at these, non-integer, counts) the left side has mean ``delta``
+    and variance ``v1``; the right side, MOVER's half-width, is ``w``. The chance of a FAIL is
+    about ``Phi((delta - w) / sqrt(v1))``: Farrington & Manning's (1990, *Statistics in
+    Medicine* 9:1447-1454) sample-size argument with MOVER's half-width where theirs has the
+    score statistic's z sqrt(v0). Returns ``(delta, w, v1)``.
     """
-    theta = np.where(q > 1, 1 / threshold, threshold)
+    above = q > 1
+    theta = np.where(above, 1 / threshold, threshold)
     p = np.minimum(q * p_ref, 1.0)
-    x1, x2, total = n * p, n_ref * p_ref, n + n_ref
-    b = n * theta + x1 + n_ref + x2 * theta
-    disc = np.maximum(b * b - 4 * total * theta * (x1 + x2), 0.0)
+    tail = (1 - confidence) / 2
+    x, x_ref = n * p, n_ref * p_ref
     with np.errstate(divide="ignore", invalid="ignore"):
-        r2 = np.clip(2 * (x1 + x2) / (b + np.sqrt(disc)), 0.0, 1.0)
-        r1 = np.clip(theta * r2, 0.0, 1.0)
-        v0 = (r1 * (1 - r1) / n + theta**2 * r2 * (1 - r2) / n_ref) * total / (total - 1)
+        # each rate's Clopper-Pearson bound on the side facing the other rate
+        own = np.where(
+            above, p - stats.beta.ppf(tail, x, n - x + 1), stats.beta.isf(tail, x + 1, n - x) - p
+        )
+        ref = np.where(
+            above, stats.beta.isf(tail, x_ref + 1, n_ref - x_ref) - p_ref,
+            p_ref - stats.beta.ppf(tail, x_ref, n_ref - x_ref + 1),
+        )  # fmt: skip
+        w = np.hypot(own, theta * ref)
         v1 = p * (1 - p) / n + theta**2 * p_ref * (1 - p_ref) / n_ref
-    return np.abs(p - theta * p_ref), v0, v1
+    return np.abs(p - theta * p_ref), w, v1
 
 
 def n_to_fail(
@@ -702,14 +717,16 @@ def n_to_fail(
 ) -> int:
     """People per group (equal sizes) for a group at ``ratio * p_ref`` to get a FAIL verdict.
 
-    A group fails when its simultaneous Miettinen-Nurminen interval for p / p_ref (Bonferroni,
-    two-sided level 1 - alpha / comparisons) lies wholly above 1 / threshold or wholly below
-    threshold, i.e. when the score statistic at that edge of the band exceeds z. Its power is
-    ``Phi((delta - z sqrt(v0)) / sqrt(v1))`` (Farrington & Manning 1990, see
-    :func:`_fail_terms`): the variance under the band's edge at the restricted maximum likelihood
-    estimate, and the true variance. The smallest n reaching ``power``: the verdict's rule fails
-    79.9-80.7 % of groups at this n in the Monte Carlo of benchmarks/bench_verdicts.py, where the
-    log-ratio (Katz 1978) approximation asked for too many people (up to 83.7 % at ratio 2).
+    A group fails when its simultaneous interval for p / p_ref — the verdict's MOVER-R interval
+    from Clopper-Pearson bounds (:func:`mover_ratio`) at the Bonferroni level
+    1 - alpha / comparisons — lies wholly above 1 / threshold or wholly below threshold. Its
+    power is ``Phi((delta - w) / sqrt(v1))`` at the expected counts (see :func:`_fail_terms`):
+    the gap between the ratio and the band's edge, MOVER's half-width there, and the gap's true
+    variance. The smallest n reaching ``power``: by exact enumeration of both binomial counts
+    the verdict then fails 79.7-81.0 % of such groups (rates 0.0085-0.5, ratios 0.3-4, 1-100
+    comparisons; tests/metrics/test_intervals.py, benchmarks/RESULTS.md), where the
+    Farrington-Manning n of the Miettinen-Nurminen score statistic (what the verdict used
+    before) gives 77.2-82.7 % with these intervals.
 
     Parameters
     ----------
@@ -731,9 +748,9 @@ def n_to_fail(
     Examples
     --------
     >>> n_to_fail(0.1, 2.0)
-    440
+    452
     """
-    crit = _check_power_args("n_to_fail", alpha, power, comparisons)
+    _check_power_args("n_to_fail", alpha, power, comparisons)
     threshold = _check_open_unit(threshold, "threshold", "n_to_fail")
     p_ref = float(_check_p_ref(p_ref, "n_to_fail"))
     ratio = _check_ratio(p_ref, ratio, "n_to_fail")
@@ -744,19 +761,20 @@ def n_to_fail(
         )
         raise InvalidInputError(msg)
     z_power = float(stats.norm.ppf(power))
+    level = 1 - alpha / comparisons
 
     def reached(n: int) -> bool:
-        delta, v0, v1 = _fail_terms(np.float64(ratio), p_ref, n, n, threshold)
-        return bool(delta - crit * math.sqrt(v0) >= z_power * math.sqrt(v1))
+        delta, w, v1 = _fail_terms(np.float64(ratio), p_ref, n, n, threshold, level)
+        return bool(delta - w >= z_power * math.sqrt(v1))
 
-    # per person (n = 1 without the N / (N - 1) factor): the closed form, then exact steps
-    delta, v0, v1 = _fail_terms(np.float64(ratio), p_ref, 1.0, 1.0, threshold)
-    n = max(1, math.ceil(((crit * math.sqrt(v0 / 2) + z_power * math.sqrt(v1)) / delta) ** 2))
-    while not reached(n):
-        n += 1
-    while n > 1 and reached(n - 1):
-        n -= 1
-    return n
+    high = 1  # doubling, then bisection: the smallest n that reaches the power
+    while not reached(high):
+        high *= 2
+    low = high // 2  # not reached (or 0)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if reached(mid) else (mid, high)
+    return high
 
 
 def failing_ratio(
@@ -771,10 +789,10 @@ def failing_ratio(
 ) -> float | np.ndarray:
     """Smallest ratio Q > 1 / threshold at which a group FAILS with probability ``power``.
 
-    The verdict and its power are those of :func:`n_to_fail` (Farrington & Manning 1990), with
-    group sizes ``n`` and ``n_ref``: the root of ``delta(Q) - z sqrt(v0(Q)) = z_power
-    sqrt(v1(Q))``, found by bisection on log Q. inf when no Q with Q p_ref < 1 is enough (or a
-    group is empty). Vectorised over ``p_ref``, ``n``, ``n_ref``.
+    The verdict and its power are those of :func:`n_to_fail` (MOVER-R from Clopper-Pearson
+    bounds, see :func:`_fail_terms`), with group sizes ``n`` and ``n_ref``: the root of
+    ``delta(Q) - w(Q) = z_power sqrt(v1(Q))``, found by bisection on log Q. inf when no Q with
+    Q p_ref <= 1 is enough (or a group is empty). Vectorised over ``p_ref``, ``n``, ``n_ref``.
 
     Parameters
     ----------
@@ -790,23 +808,24 @@ def failing_ratio(
 
     Examples
     --------
-    >>> round(float(failing_ratio(0.1, 440, 440)), 2)
+    >>> round(float(failing_ratio(0.1, 452, 452)), 2)
     2.0
     """
-    crit = _check_power_args("failing_ratio", alpha, power, comparisons)
+    _check_power_args("failing_ratio", alpha, power, comparisons)
     threshold = _check_open_unit(threshold, "threshold", "failing_ratio")
     p_ref = _check_p_ref(p_ref, "failing_ratio")
     n, n_ref = _check_counts("failing_ratio", n=n, n_ref=n_ref)
     p_ref, n, n_ref = np.broadcast_arrays(p_ref, n, n_ref)
     z_power = float(stats.norm.ppf(power))
+    level = 1 - alpha / comparisons
     floor = math.log(1 / threshold)
     ceiling = np.log(1 / p_ref)
     empty = (n <= 0) | (n_ref <= 0)
     n, n_ref = np.where(empty, 1.0, n), np.where(empty, 1.0, n_ref)
 
     def gap(log_q: np.ndarray) -> np.ndarray:
-        delta, v0, v1 = _fail_terms(np.exp(log_q), p_ref, n, n_ref, threshold)
-        return np.where(empty, -np.inf, delta - crit * np.sqrt(v0) - z_power * np.sqrt(v1))
+        delta, w, v1 = _fail_terms(np.exp(log_q), p_ref, n, n_ref, threshold, level)
+        return np.where(empty, -np.inf, delta - w - z_power * np.sqrt(v1))
 
     possible = ceiling > floor  # some rate below 1 lies beyond the band
     lo, hi = np.full(p_ref.shape, floor), np.where(possible, ceiling, floor)

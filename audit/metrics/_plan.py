@@ -4,9 +4,9 @@ What it is for: :func:`plan_audit` answers "how large must each group be?" befor
 collected, for the two questions an audit asks of a group whose rate is ``ratio`` × the reference
 group's ``rate``: would a test of equality *detect* the difference (two-proportion test on the
 arcsine scale, Cohen 1988), and would the verdict *FAIL* it (its simultaneous interval wholly
-outside the band ``[threshold, 1/threshold]``; the score statistic's Farrington–Manning variance)?
-Both at the
-Bonferroni level over ``groups − 1`` comparisons with the reference (``alpha / (groups − 1)``).
+outside the band ``[threshold, 1/threshold]``; the verdict's MOVER-R Clopper–Pearson half-width
+at the expected counts)? Both at the Bonferroni level over ``groups − 1`` comparisons with the
+reference (``alpha / (groups − 1)``).
 What it must not do: see data (``audit_decisions`` reports what a finished audit could detect).
 """
 
@@ -86,7 +86,8 @@ def plan_audit(
         "method": {
             "detect": "two-sided two-proportion test on the arcsine scale (Cohen's h), "
             f"Bonferroni over {comparisons} comparison(s)",
-            "fail": "simultaneous interval of the ratio wholly outside the band, Farrington-Manning "
-            f"approximation, Bonferroni over {comparisons} comparison(s)",
+            "fail": "simultaneous MOVER-R Clopper-Pearson interval of the ratio wholly outside the "
+            f"band, normal approximation at the expected counts, Bonferroni over {comparisons} "
+            "comparison(s)",
         },
     }

@@ -23,9 +23,9 @@ below ``min_group_size`` in the group or the reference is *insufficient*: it is 
 and never decides. The point-estimate rule (ratio outside the band) is kept as a description.
 
 It also says what the audit could detect: per group, the smallest ratio that would FAIL with 80 %
-power at the family's level (the score statistic's Farrington–Manning variance, see
-``_intervals.failing_ratio``; close to, and slightly optimistic for, these exact-tailed intervals), and
-the smallest ratio a test of equality would detect (``detectable_ratio``).
+power at the family's level (these intervals' half-width at the expected counts, see
+``_intervals.failing_ratio``), and the smallest ratio a test of equality would detect
+(``detectable_ratio``).
 What it must not do: choose reference groups, or see rows.
 """
 

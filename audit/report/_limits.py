@@ -194,7 +194,7 @@ def _power_table(data: Mapping) -> dict | None:
         rows,
         note="For each group against its reference group: the smallest ratio above the band at "
         "which the verdict would FAIL with 80 % power, given the group sizes and the family's "
-        "simultaneous level (a normal approximation of the log ratio). People: the rate's "
+        "simultaneous level (its own intervals, approximated at the expected counts). People: the rate's "
         "denominator. Underpowered: even a test of equality could not tell a ratio at the band's "
         "edge from 1 with 80 % power.",
     )
