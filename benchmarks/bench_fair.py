@@ -67,24 +67,19 @@ def run_once(spec: str, n: int, seed: int) -> dict:
 
 
 def violation(d: dict, v: dict) -> dict:
-    """A FAIL of the verdict, with the counts behind it and the interval the proposal of
-    bench_verdicts.py (MOVER-R with Clopper-Pearson bounds) gives at the same level."""
-    from bench_verdicts import mover_ratio_interval
-
+    """A FAIL of the verdict, with the counts behind it (x, n of the group, then the reference)."""
     from audit.core import CELLS, CRITERIA, METRICS
 
     kind = "intersections" if " & " in v["attribute"] else "attributes"
     groups = d[kind][v["attribute"]]["groups"]
     metric = METRICS[CRITERIA[v["criterion"]].metric]
-    x, t, xr, tr = (
+    counts = [
         int(f(np.array([groups[g]["counts"][c] for c in CELLS])))
         for g in (v["group"], v["against"])
         for f in (metric.successes, metric.trials)
-    )
-    low, high = mover_ratio_interval(x, t, xr, tr, d["verdict"]["interval_level"])
+    ]
     keys = ("criterion", "attribute", "group", "against", "value", "interval")
-    return {**{k: v[k] for k in keys}, "counts": [x, t, xr, tr],
-            "proposal_interval": [round(float(low), 6), round(float(high), 6)]}  # fmt: skip
+    return {**{k: v[k] for k in keys}, "counts": counts}
 
 
 def summary_row(runs: list[dict]) -> str:
