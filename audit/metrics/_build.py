@@ -158,7 +158,10 @@ def _section(
     against = None if ref is None else names[ref]
     block.references[table.name] = against
     compared = to_reference(cells, ref, ok, opts.confidence)
-    excess, excess_total = excess_wrongful(cells, ref, ok, opts.confidence)
+    # The single attributes' totals are read together (the headline): simultaneous over them.
+    attributes = sum(len(t.attributes) == 1 for t in counts.tables.values())
+    family = attributes if len(table.attributes) == 1 else None
+    excess, excess_total = excess_wrongful(cells, ref, ok, opts.confidence, family)
     tests = tests_against_reference(cells, ref, ok, against)
     impact = exact_ratio(METRICS["favourable_rate"], cells, ref)
     total = int(table.n.sum())

@@ -23,6 +23,7 @@ import numpy as np
 
 from audit.core import METRICS
 from audit.metrics._intervals import (
+    bonferroni,
     homogeneity_test,
     newcombe_difference,
     range_intervals,
@@ -139,7 +140,11 @@ def to_reference(
 
 
 def excess_wrongful(
-    cells: np.ndarray, ref: int | None, ok: Mapping[str, np.ndarray], confidence: float
+    cells: np.ndarray,
+    ref: int | None,
+    ok: Mapping[str, np.ndarray],
+    confidence: float,
+    family: int | None = None,
 ) -> tuple[list[dict | None], dict | None]:
     """Signed excess wrongful blacklistings of each group, and their total, with intervals.
 
@@ -150,6 +155,11 @@ def excess_wrongful(
     ``FP_rest − fpr_ref × not_adverse_rest``, is ``not_adverse_rest × (pooled fpr_rest − fpr_ref)``;
     its interval treats the pooled wrongful count of the other groups as one binomial, which is
     conservative (a sum of binomials with unequal rates has at most the binomial variance).
+
+    ``family``: the number of groupings whose totals are read together (the single attributes);
+    the total then also gets ``ci_simultaneous``, the same interval at the Bonferroni level
+    :func:`bonferroni` (``confidence``, ``family``), so that every grouping's total covers together
+    with probability >= ``confidence``: what the headline may claim a number of people from.
     """
     fpr = METRICS["fpr"]
     x, t = fpr.successes(cells), fpr.trials(cells)
@@ -179,6 +189,13 @@ def excess_wrongful(
         "ci": interval(tr * float(np.asarray(t_lo)), tr * float(np.asarray(t_hi))),
         "groups": int(rest.sum()),
     }
+    if family is not None:
+        level = bonferroni(confidence, family)
+        s_lo, s_hi = newcombe_difference(xr, tr, x[ref], t[ref], level)
+        total["ci_simultaneous"] = interval(
+            tr * float(np.asarray(s_lo)), tr * float(np.asarray(s_hi))
+        )
+        total["simultaneous_over"] = int(family)
     return groups, total
 
 

@@ -296,14 +296,24 @@ def _excludes_zero(estimate: Any) -> bool:
     )
 
 
-def _people(estimate: Mapping, level: str) -> str:
+def _people(estimate: Mapping, level: str, over: str = "") -> str:
     """``about 6,128 more people (95 % CI 5,958 to 6,298)``: only for an interval without 0."""
     value, (low, high) = estimate["value"], estimate["ci"]
     more = "more" if value > 0 else "fewer"
     low, high = sorted((abs(low), abs(high)))
     return (
-        f"about {f.count(abs(value))} {more} people ({level} CI {f.count(low)} to {f.count(high)})"
+        f"about {f.count(abs(value))} {more} people "
+        f"({level} CI {f.count(low)} to {f.count(high)}{over})"
     )
+
+
+def _simultaneous(total: Mapping) -> tuple[Mapping, str]:
+    """The total with its interval simultaneous over the attributes, when audit.json has it: the
+    totals of all attributes are read together, so a claim needs all of them to cover together."""
+    ci, m = total.get("ci_simultaneous"), total.get("simultaneous_over")
+    if ci is None or not isinstance(m, int) or m < 2:
+        return total, ""
+    return {**total, "ci": ci}, f", simultaneous over the {m} attributes"
 
 
 def _excess_sentence(attr: str, sec: Mapping, level: str) -> str | None:
@@ -313,13 +323,14 @@ def _excess_sentence(attr: str, sec: Mapping, level: str) -> str | None:
         return None
     ref = f.short(sec.get("reference"), 60)
     where = f"{f.short(attr, 60)}: "
+    total, over = _simultaneous(total)
     if not _excludes_zero(total):
         return (
             f"{where}against the reference group's ({ref}) rate, the excess of wrongful "
             "blacklistings in the other groups is not distinguishable from noise."
         )
     text = (
-        f"{where}{_people(total, level)} wrongly blacklisted in the other groups than at the "
+        f"{where}{_people(total, level, over)} wrongly blacklisted in the other groups than at the "
         f"reference group's ({ref}) rate"
     )
     worst = [
@@ -338,8 +349,8 @@ def harm_findings(data: Mapping) -> list[str]:
     """The findings behind the headline count, as plain sentences (also printed by ``audit demo``).
 
     Per attribute, the excess of wrongful blacklistings over the reference group's rate (a number
-    of people only where its interval excludes 0, with that interval; else "not distinguishable
-    from noise"), the highest wrongful-blacklisting rate, where records understate the harm, and
+    of people only where its interval, simultaneous over the attributes, excludes 0, with that
+    interval; else "not distinguishable from noise"), the highest wrongful-blacklisting rate, where records understate the harm, and
     what the counterfactual twins show.
 
     Examples

@@ -387,3 +387,27 @@ def test_excess_wrongful_blacklistings_signed_with_newcombe_interval():
     assert total["value"] == pytest.approx(40 + 20 - fpr_b * 360) and total["groups"] == 2
     low, high = confint_proportions_2indep(60, 360, 120, 300, compare="diff", method="newcomb")
     assert total["ci"] == pytest.approx([360 * low, 360 * high], abs=1e-4)
+
+
+def test_excess_totals_simultaneous_over_the_attributes():
+    """With three attributes, each attribute's total also gets its interval at the Bonferroni
+    level 1 - 0.05 / 3 (statsmodels' Newcombe interval at alpha 0.05 / 3 as the oracle); the
+    intersections' totals, which the headline does not read, do not."""
+    frame = frame_from_cells({"A": (200, 40, 60, 100), "B": (180, 120, 60, 240),
+                              "C": (100, 20, 10, 30)})  # fmt: skip
+    frame["h"] = np.where(np.arange(len(frame)) % 2 == 0, "x", "z")
+    frame["k"] = np.where(np.arange(len(frame)) % 3 == 0, "u", "v")
+    res = audit_decisions(frame, label="y", decision="d", protected=["g", "h", "k"]).to_dict()
+    total = res["attributes"]["g"]["excess_wrongful_total"]
+    assert total["simultaneous_over"] == 3
+    low, high = confint_proportions_2indep(
+        60, 360, 120, 300, compare="diff", method="newcomb", alpha=0.05 / 3
+    )
+    assert total["ci_simultaneous"] == pytest.approx([360 * low, 360 * high], abs=1e-4)
+    assert (
+        total["ci_simultaneous"][0] < total["ci"][0] < total["ci"][1] < total["ci_simultaneous"][1]
+    )
+    for name in ("h", "k"):
+        assert res["attributes"][name]["excess_wrongful_total"]["simultaneous_over"] == 3
+    inter = next(iter(res["intersections"].values()))["excess_wrongful_total"]
+    assert "ci_simultaneous" not in inter

@@ -262,6 +262,24 @@ def test_a_number_of_people_only_when_its_interval_excludes_zero(ci, expected):
     assert summarize(data)["summary"]["harm"] == [expected]
 
 
+def test_a_number_of_people_is_claimed_on_the_interval_simultaneous_over_attributes():
+    """A total whose 95 % interval excludes 0 but whose interval simultaneous over the attributes
+    does not is noise: with five attributes read together, one 95 % interval in four excludes 0
+    by chance on a fair system."""
+    total = {"value": 5.2, "ci": [2.6, 7.9], "groups": 1, "simultaneous_over": 5}
+    data = {"meta": {"confidence": 0.95}, "attributes": {"g": {"reference": "a"}}}
+    data["attributes"]["g"]["excess_wrongful_total"] = {**total, "ci_simultaneous": [-0.4, 10.8]}
+    assert summarize(data)["summary"]["harm"] == [
+        "g: against the reference group's (a) rate, the excess of wrongful "
+        "blacklistings in the other groups is not distinguishable from noise."
+    ]
+    data["attributes"]["g"]["excess_wrongful_total"] = {**total, "ci_simultaneous": [0.6, 10.8]}
+    assert summarize(data)["summary"]["harm"] == [
+        "g: about 5 more people (95 % CI 1 to 11, simultaneous over the 5 attributes) wrongly "
+        "blacklisted in the other groups than at the reference group's (a) rate."
+    ]
+
+
 def test_harm_never_sums_positive_parts_only():
     data = inconclusive_result()
     harm = summarize(data)["summary"]["harm"]
