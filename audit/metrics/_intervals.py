@@ -14,7 +14,7 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from audit.exceptions import InvalidInputError
 from audit.metrics._stats import wilson_interval
@@ -232,8 +232,8 @@ def clopper_pearson_interval(
     k, n, levels = np.broadcast_arrays(k, n, levels)
     tail = (1 - levels) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        low = np.where(k > 0, stats.beta.ppf(tail, k, n - k + 1), 0.0)
-        high = np.where(k < n, stats.beta.isf(tail, k + 1, n - k), 1.0)
+        low = np.where(k > 0, special.betaincinv(k, n - k + 1, tail), 0.0)
+        high = np.where(k < n, special.betainccinv(k + 1, n - k, tail), 1.0)
     undefined = n <= 0
     return np.where(undefined, np.nan, low), np.where(undefined, np.nan, high)
 
@@ -687,20 +687,23 @@ def _fail_terms(
     Medicine* 9:1447-1454) sample-size argument with MOVER's half-width where theirs has the
     score statistic's z sqrt(v0). Returns ``(delta, w, v1)``.
     """
+    q, p_ref, n, n_ref = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (q, p_ref, n, n_ref))
+    )
     above = q > 1
     theta = np.where(above, 1 / threshold, threshold)
     p = np.minimum(q * p_ref, 1.0)
     tail = (1 - confidence) / 2
     x, x_ref = n * p, n_ref * p_ref
+    # each rate's Clopper-Pearson bound on the side facing the other rate (only that side: the
+    # inverse incomplete beta is the cost of the power pass)
+    own, ref = np.empty_like(p), np.empty_like(p)
+    a, b = above, ~above
     with np.errstate(divide="ignore", invalid="ignore"):
-        # each rate's Clopper-Pearson bound on the side facing the other rate
-        own = np.where(
-            above, p - stats.beta.ppf(tail, x, n - x + 1), stats.beta.isf(tail, x + 1, n - x) - p
-        )
-        ref = np.where(
-            above, stats.beta.isf(tail, x_ref + 1, n_ref - x_ref) - p_ref,
-            p_ref - stats.beta.ppf(tail, x_ref, n_ref - x_ref + 1),
-        )  # fmt: skip
+        own[a] = p[a] - special.betaincinv(x[a], n[a] - x[a] + 1, tail)
+        own[b] = special.betainccinv(x[b] + 1, n[b] - x[b], tail) - p[b]
+        ref[a] = special.betainccinv(x_ref[a] + 1, n_ref[a] - x_ref[a], tail) - p_ref[a]
+        ref[b] = p_ref[b] - special.betaincinv(x_ref[b], n_ref[b] - x_ref[b] + 1, tail)
         w = np.hypot(own, theta * ref)
         v1 = p * (1 - p) / n + theta**2 * p_ref * (1 - p_ref) / n_ref
     return np.abs(p - theta * p_ref), w, v1
