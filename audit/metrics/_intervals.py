@@ -247,6 +247,17 @@ def _bounds(x: np.ndarray, n: np.ndarray, confidence, method: str):
     raise InvalidInputError(msg)
 
 
+def _two_rates(caller: str, x1, n1, x2, n2, confidence, method: str):
+    """Checked counts, then each rate with its own interval: ``(p, low, high)`` twice."""
+    confidence = _check_levels(confidence, caller)
+    x1, n1, x2, n2 = _check_counts(caller, x1=x1, n1=n1, x2=x2, n2=n2)
+    rates = []
+    for x, n in ((x1, n1), (x2, n2)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rates.append((x / n, *_bounds(x, n, confidence, method)))
+    return x1, n1, x2, n2, rates[0], rates[1]
+
+
 def mover_difference(
     x1, n1, x2, n2, confidence: float | np.ndarray = 0.95, *, method: str = "clopper_pearson"
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -265,12 +276,9 @@ def mover_difference(
     >>> round(float(low), 4), round(float(high), 4)
     (0.0524, 0.3339)
     """
-    confidence = _check_levels(confidence, "mover_difference")
-    x1, n1, x2, n2 = _check_counts("mover_difference", x1=x1, n1=n1, x2=x2, n2=n2)
-    l1, u1 = _bounds(x1, n1, confidence, method)
-    l2, u2 = _bounds(x2, n2, confidence, method)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p1, p2 = x1 / n1, x2 / n2
+    x1, n1, x2, n2, (p1, l1, u1), (p2, l2, u2) = _two_rates(
+        "mover_difference", x1, n1, x2, n2, confidence, method
+    )
     d = p1 - p2
     return d - np.hypot(p1 - l1, u2 - p2), d + np.hypot(u1 - p1, p2 - l2)
 
@@ -298,12 +306,10 @@ def mover_ratio(
     >>> round(float(low), 4), round(float(high), 4)
     (1.1537, 41.9763)
     """
-    confidence = _check_levels(confidence, "mover_ratio")
-    x1, n1, x2, n2 = _check_counts("mover_ratio", x1=x1, n1=n1, x2=x2, n2=n2)
-    l1, u1 = _bounds(x1, n1, confidence, method)
-    l2, u2 = _bounds(x2, n2, confidence, method)
+    x1, n1, x2, n2, (p1, l1, u1), (p2, l2, u2) = _two_rates(
+        "mover_ratio", x1, n1, x2, n2, confidence, method
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        p1, p2 = x1 / n1, x2 / n2
         pp = p1 * p2
         low = (pp - np.sqrt(np.maximum(pp**2 - l1 * u2 * (2 * p1 - l1) * (2 * p2 - u2), 0))) / (
             u2 * (2 * p2 - u2)
