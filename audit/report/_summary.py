@@ -301,10 +301,9 @@ def _people(estimate: Mapping, level: str, over: str = "") -> str:
     value, (low, high) = estimate["value"], estimate["ci"]
     more = "more" if value > 0 else "fewer"
     low, high = sorted((abs(low), abs(high)))
-    return (
-        f"about {f.count(abs(value))} {more} people "
-        f"({level} CI {f.count(low)} to {f.count(high)}{over})"
-    )
+    # an interval that excludes 0 must not print as "0 to ...": bounds under 1 keep a decimal
+    near = f"{low:.1f}" if low < 0.95 else f.count(low)
+    return f"about {f.count(abs(value))} {more} people ({level} CI {near} to {f.count(high)}{over})"
 
 
 def _simultaneous(total: Mapping) -> tuple[Mapping, str]:

@@ -273,9 +273,9 @@ def test_a_number_of_people_is_claimed_on_the_interval_simultaneous_over_attribu
         "g: against the reference group's (a) rate, the excess of wrongful "
         "blacklistings in the other groups is not distinguishable from noise."
     ]
-    data["attributes"]["g"]["excess_wrongful_total"] = {**total, "ci_simultaneous": [0.6, 10.8]}
+    data["attributes"]["g"]["excess_wrongful_total"] = {**total, "ci_simultaneous": [0.3, 10.8]}
     assert summarize(data)["summary"]["harm"] == [
-        "g: about 5 more people (95 % CI 1 to 11, simultaneous over the 5 attributes) wrongly "
+        "g: about 5 more people (95 % CI 0.3 to 11, simultaneous over the 5 attributes) wrongly "
         "blacklisted in the other groups than at the reference group's (a) rate."
     ]
 
