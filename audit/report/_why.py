@@ -58,7 +58,9 @@ def why_section(data: Mapping) -> dict:
         method.append(
             f"Mean score of the background: {f.points(explain['base_value'], signed=False)}."
         )
+    direct = [str(a) for a in explain.get("direct_use") or []]
     shown = {
+        "direct_use",
         "attributes",
         "proxies",
         "method",
@@ -71,6 +73,13 @@ def why_section(data: Mapping) -> dict:
         "available": True,
         "method": " ".join(method),
         "parts": parts,
+        "direct": (
+            f"DIRECT USE: the scorer reads {f.short(', '.join(direct), 300)} itself; the points "
+            "that feature carries below are direct use of the protected attribute, and it is not "
+            "listed as a proxy of itself."
+            if direct
+            else ""
+        ),
         "proxies": _proxies(explain.get("proxies"), explain.get("proxy_method")),
         "other": kv_tree({k: v for k, v in explain.items() if k not in shown}),
     }
