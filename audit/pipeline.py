@@ -34,7 +34,6 @@ from audit.exceptions import InvalidInputError, SchemaError
 from audit.explain import (
     RecordTwins,
     check_direction,
-    direct_attributes,
     explain_scores,
     flip_test,
 )
@@ -178,7 +177,8 @@ def run_synthetic(
                 protected=pop.protected,
                 options=replace(opts, reference=refs),
             )
-        job = _Job(scorer, pop.frame, people, pop.protected, refs, "truth", 1, pop)
+        direct = list(describe_model(scorer, protected=pop.protected)["direct_use"])
+        job = _Job(scorer, pop.frame, people, pop.protected, refs, "truth", 1, pop, direct)
         extra = {
             "population": _population_section(pop),
             "scorer": _scorer_section(scorer, queried="score(X) on all people"),
@@ -283,12 +283,20 @@ def run_on_data(
                 options=replace(opts, reference=refs),
             )
         people["blacklisted"] = decisions["blacklisted"].to_numpy()
-        job = _Job(scorer, frame, people, protected, refs, label, positive, None)
+        described = describe_model(scorer, protected=protected)
+        job = _Job(
+            scorer,
+            frame,
+            people,
+            protected,
+            refs,
+            label,
+            positive,
+            None,
+            list(described["direct_use"]),
+        )
         extra = {
-            "scorer": {
-                **_scorer_section(scorer, queried="score(X) on all rows"),
-                **describe_model(scorer, protected=protected),
-            },
+            "scorer": {**_scorer_section(scorer, queried="score(X) on all rows"), **described},
             "direction": direction,
         }
         return _finish(result, stages, job, out, per_group, cases_per_group, seed, progress, extra)
@@ -390,6 +398,7 @@ class _Job:
     label: str
     positive: Any
     population: Population | None
+    direct: list[str]  # protected attributes the scorer reads directly (describe_model)
 
 
 def _finish(
@@ -431,21 +440,20 @@ def _finish(
             job.scorer,
             job.frame,
             job.people["blacklisted"].to_numpy(),
-            protected=job.protected,
+            attributes=job.direct,
             reference=job.reference,
             confidence=result.data["meta"]["confidence"],
         )
     with stages.stage("cases"):
         pop = job.population
-        direct = direct_attributes(job.scorer, job.protected)
         files = build_case_files(
             selection,
             job.people.join(job.frame.drop(columns=job.people.columns, errors="ignore")),
             scorer=job.scorer,
             explanation=explanation,
             # twins: the generator's, else the flip test's record twins of a scorer reading them
-            population=pop if pop is not None or not direct else RecordTwins(job.frame),
-            twin_attributes=None if pop is not None else direct,
+            population=pop if pop is not None or not job.direct else RecordTwins(job.frame),
+            twin_attributes=None if pop is not None else job.direct,
             mechanism_info=pop.mechanisms if pop is not None else None,
         )
     if flips is not None:

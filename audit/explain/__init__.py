@@ -10,7 +10,7 @@ metrics nor the report stage; returns plain data.
 from audit.core import UNKNOWN, factorize_groups, stratified_positions
 from audit.explain._direction import check_direction, delong_auc, wilson
 from audit.explain._explain import Explanation, explain_scores, format_reasons
-from audit.explain._flip import RecordTwins, direct_attributes, flip_test, with_reference_value
+from audit.explain._flip import RecordTwins, flip_test, with_reference_value
 from audit.explain._proxies import group_auc, rank_proxies
 
 __all__ = [
@@ -19,7 +19,6 @@ __all__ = [
     "RecordTwins",
     "check_direction",
     "delong_auc",
-    "direct_attributes",
     "explain_scores",
     "factorize_groups",
     "flip_test",

@@ -498,7 +498,7 @@ def _proxy_candidates(
 ) -> list[dict]:
     """One proxy candidate per feature for a group: how well it tells the group from the
     reference group, and its term of the group's score gap. The attribute itself, when the scorer
-    reads it, is not a proxy of itself: that is direct use (``direct_use`` of the section)."""
+    reads it, is not a proxy of itself: that is direct use (the scorer section's ``direct_use``)."""
     return [
         {
             "feature": c,
@@ -661,7 +661,6 @@ def explain_scores(
         "attributes": attributes,
         "proxies": rank_proxies(candidates, top=opts.max_proxies),
         "proxy_method": _PROXY_METHOD,
-        "direct_use": [a for a in opts.protected if a in opts.features],
     }
     return Explanation(
         values=pd.DataFrame(shapley.values, index=labels, columns=opts.features),

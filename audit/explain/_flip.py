@@ -24,19 +24,13 @@ from audit.core import factorize_groups
 from audit.exceptions import InvalidInputError, ScorerError
 from audit.explain._direction import wilson
 
-__all__ = ["FLIP_NOTE", "RecordTwins", "direct_attributes", "flip_test", "with_reference_value"]
+__all__ = ["FLIP_NOTE", "RecordTwins", "flip_test", "with_reference_value"]
 
 FLIP_NOTE = (
     "flip test: the same record with only the protected attribute set to the reference group's "
     "value, scored again by the same scorer (its direct effect only; features that depend on the "
     "attribute keep their recorded values)"
 )
-
-
-def direct_attributes(scorer: Any, protected: Sequence[str]) -> list[str]:
-    """The protected attributes the scorer reads directly (named in its ``feature_names``)."""
-    features = set(getattr(scorer, "feature_names", []) or [])
-    return [a for a in protected if a in features]
 
 
 def with_reference_value(
@@ -57,13 +51,13 @@ def flip_test(
     people: pd.DataFrame,
     blacklisted: np.ndarray,
     *,
-    protected: Sequence[str],
+    attributes: Sequence[str],
     reference: Mapping[str, str],
     confidence: float = 0.95,
 ) -> dict | None:
-    """The ``flip_test`` section: per protected attribute the scorer reads, the blacklisted people
-    outside the reference group whose decision flips when only that attribute is set to the
-    reference group's value. None when the scorer reads no protected attribute.
+    """The ``flip_test`` section: per protected attribute the scorer reads directly, the blacklisted
+    people outside the reference group whose decision flips when only that attribute is set to the
+    reference group's value. None when there is no such attribute.
 
     Parameters
     ----------
@@ -73,8 +67,11 @@ def flip_test(
         Everyone: the scorer's features and the protected columns.
     blacklisted : array of bool
         Everyone's decision (aligned with ``people``).
-    protected, reference
-        Protected columns and each one's reference group.
+    attributes : list of str
+        The protected attributes the scorer reads directly (``audit.scoring.describe_model``'s
+        ``direct_use``).
+    reference : mapping of str to str
+        Each attribute's reference group.
 
     Examples
     --------
@@ -83,11 +80,11 @@ def flip_test(
     ...     def decide(self, X):
     ...         return ((X["sex"] == "f") * 100 + X["x"]).to_numpy() > 50
     >>> people = pd.DataFrame({"sex": ["f", "f", "m", "f"], "x": [0, 60, 70, 10]})
-    >>> out = flip_test(S(), people, S().decide(people), protected=["sex"], reference={"sex": "m"})
+    >>> out = flip_test(S(), people, S().decide(people), attributes=["sex"], reference={"sex": "m"})
     >>> out["attributes"]["sex"]["n_blacklisted"], out["attributes"]["sex"]["n_flipped"]
     (3, 2)
     """
-    attrs = direct_attributes(scorer, protected)
+    attrs = list(attributes)
     if not attrs:
         return None
     blacklisted = np.asarray(blacklisted, dtype=bool)

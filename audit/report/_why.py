@@ -58,9 +58,8 @@ def why_section(data: Mapping) -> dict:
         method.append(
             f"Mean score of the background: {f.points(explain['base_value'], signed=False)}."
         )
-    direct = [str(a) for a in explain.get("direct_use") or []]
+    direct = [str(a) for a in mapping(get(data, "scorer", "direct_use"))]
     shown = {
-        "direct_use",
         "attributes",
         "proxies",
         "method",

@@ -22,6 +22,8 @@ def _name(est: Any) -> str:
     class name (wrappers such as CalibratedClassifierCV name what they wrap)."""
     if isinstance(est, str):  # "passthrough" / "drop" inside a ColumnTransformer
         return est
+    if type(est).__name__ == "FunctionTransformer" and getattr(est, "func", None) is None:
+        return "passthrough"  # what a fitted ColumnTransformer makes of "passthrough"
     steps = getattr(est, "steps", None)
     if isinstance(steps, list) and steps:
         return "Pipeline: " + " -> ".join(_name(s) for _, s in steps)
