@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-#: Blacklisting threshold in score points (350-950) used with these models: about a third.
+#: Blacklisting threshold in score points (350-950) used with these models (blacklists ~27 %).
 THRESHOLD = 560.0
 
 
