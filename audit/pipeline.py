@@ -357,6 +357,12 @@ def run_on_decisions(
         progress=progress,
         on_chunk=keep,
         options=options,
+        # the file's name, not its local path: reports get shared
+        **(
+            {}
+            if options is not None and options.source is not None
+            else {"source": Path(path).name}
+        ),
     )
     n = result.data["meta"]["n"]
     if n > max_rows_for_cases:
