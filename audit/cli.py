@@ -273,6 +273,8 @@ def compare_command(first: str, second: str, out: str) -> None:
 
 
 def _print_outcome(outcome) -> None:
+    for warning in outcome.warnings:  # the direction guard: loud, on stderr
+        click.echo(f"WARNING: {warning}", err=True)
     click.echo(outcome.headline())
     total = sum(outcome.timings.values())
     click.echo(
@@ -320,8 +322,14 @@ def demo_command(n: int, seed: int, spec: str, reference, out: str, progress: bo
 @click.option("--confidence", default=0.95, show_default=True, type=click.FloatRange(0.5, 0.999))
 @click.option("--out", default="reports/run", show_default=True, type=click.Path(file_okay=False))
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="With --scorer: exit 2, writing nothing, when the "
+    "scores rank the label backwards or blacklist nearly everyone or no one.",
+)
 def run_command(spec, n, seed, scorer_path, data, label, protected, positive, threshold, reference,
-                out, progress, **kw):  # fmt: skip
+                out, progress, strict, **kw):  # fmt: skip
     """Audit a scenario (--spec), or your own scorer on your own data (--scorer --data --label
     --protected). Judges the four-fifths rule, the blacklisting ratio and the wrongful-blacklisting
     ratio (band 0.8-1.25) on simultaneous confidence bounds. Exit 0 PASS, 1 FAIL, 3 INCONCLUSIVE,
@@ -348,7 +356,8 @@ def run_command(spec, n, seed, scorer_path, data, label, protected, positive, th
         outcome = run_on_data(
             scorer_path, data, label=label, protected=_protected(protected),
             positive=positive,  # matched to the column type as in `audit csv`: "1" matches 1
-            threshold=threshold, reference=refs, seed=seed, out=out, progress=progress, **kw,
+            threshold=threshold, reference=refs, seed=seed, out=out, progress=progress,
+            strict=strict, **kw,
         )  # fmt: skip
     _print_outcome(outcome)
     sys.exit(exit_code(outcome.result.outcome))

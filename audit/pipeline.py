@@ -31,11 +31,22 @@ from tqdm import tqdm
 from audit.cases import build_case_files, select_cases
 from audit.core import AuditResult, adverse_mask, resolve_reference, verdict_lines
 from audit.exceptions import InvalidInputError, SchemaError
-from audit.explain import explain_scores
+from audit.explain import (
+    RecordTwins,
+    check_direction,
+    explain_scores,
+    flip_test,
+)
 from audit.metrics import AuditOptions, audit_decisions, audit_file
 from audit.population import Population, make_population
 from audit.report import harm_findings, write_report
-from audit.scoring import as_scorer, check_scorer, score_population, train_scorer
+from audit.scoring import (
+    as_scorer,
+    check_scorer,
+    describe_model,
+    score_population,
+    train_scorer,
+)
 
 __all__ = ["RunOutcome", "run_on_data", "run_on_decisions", "run_synthetic"]
 
@@ -50,6 +61,13 @@ class RunOutcome:
     result: AuditResult
     report: Path
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The direction guard's warnings (empty when the scorer points the right way); the CLI
+        prints them on stderr and the report shows them at the top."""
+        found = (self.result.data.get("direction") or {}).get("warnings") or []
+        return [w["message"] for w in found]
 
     def headline(self) -> str:
         """The finding in people, and the verdict, for the terminal."""
@@ -159,7 +177,8 @@ def run_synthetic(
                 protected=pop.protected,
                 options=replace(opts, reference=refs),
             )
-        job = _Job(scorer, pop.frame, people, pop.protected, refs, "truth", 1, pop)
+        direct = list(describe_model(scorer, protected=pop.protected)["direct_use"])
+        job = _Job(scorer, pop.frame, people, pop.protected, refs, "truth", 1, pop, direct)
         extra = {
             "population": _population_section(pop),
             "scorer": _scorer_section(scorer, queried="score(X) on all people"),
@@ -181,6 +200,7 @@ def run_on_data(
     reference: Mapping[str, str] | None = None,
     seed: int = 0,
     progress: bool = True,
+    strict: bool = False,
     **options: Any,
 ) -> RunOutcome:
     """Audit a user's own scorer on their own people: score, audit, explain, case files, report.
@@ -204,6 +224,11 @@ def run_on_data(
         Blacklist threshold, if the scorer does not carry one.
     reference : mapping of str to str, optional
         Reference groups (default: each attribute's largest group).
+    strict : bool
+        Refuse (``InvalidInputError``, nothing written) when the direction guard warns: the scores
+        rank the label backwards, or the scorer blacklists nearly everyone or no one
+        (:func:`audit.explain.check_direction`). Otherwise the warnings are in
+        ``RunOutcome.warnings``, at the top of the report and in ``audit.json`` (``direction``).
     **options
         Audit options (:class:`audit.metrics.AuditOptions`); by default the three criteria of
         :func:`run_synthetic` are judged.
@@ -222,7 +247,7 @@ def run_on_data(
         )
     if "person_id" not in frame.columns:
         frame = frame.assign(person_id=np.arange(len(frame), dtype=np.int64))
-    source = str(data) if isinstance(data, str | Path) else "DataFrame"
+    source = Path(data).name if isinstance(data, str | Path) else "DataFrame"  # no local paths
     opts = _options(options, seed=seed, source=source, positive=positive)
     refs = _references(frame, protected, reference or {}, opts)
     with _Stages(STAGES_DATA, progress) as stages:
@@ -233,6 +258,16 @@ def run_on_data(
             check_scorer(scorer, sample[columns], protected=protected)
         with stages.stage("score"):
             decisions = score_population(scorer, frame, progress=progress)
+        direction = check_direction(
+            decisions["score"].to_numpy(),
+            adverse,
+            decisions["blacklisted"].to_numpy(),
+            label=label,
+            confidence=opts.confidence,
+        )
+        if strict and direction["warnings"]:
+            found = " ".join(w["message"] for w in direction["warnings"])
+            raise InvalidInputError(f"Refusing to audit (strict): {found}")
         people = _people(frame, protected, [label], decisions)
         # the decision in the label's own coding, so one `positive` matches both columns
         adverse_value = frame[label].to_numpy()[np.argmax(adverse)]
@@ -248,8 +283,22 @@ def run_on_data(
                 options=replace(opts, reference=refs),
             )
         people["blacklisted"] = decisions["blacklisted"].to_numpy()
-        job = _Job(scorer, frame, people, protected, refs, label, positive, None)
-        extra = {"scorer": _scorer_section(scorer, queried="score(X) on all rows")}
+        described = describe_model(scorer, protected=protected)
+        job = _Job(
+            scorer,
+            frame,
+            people,
+            protected,
+            refs,
+            label,
+            positive,
+            None,
+            list(described["direct_use"]),
+        )
+        extra = {
+            "scorer": {**_scorer_section(scorer, queried="score(X) on all rows"), **described},
+            "direction": direction,
+        }
         return _finish(result, stages, job, out, per_group, cases_per_group, seed, progress, extra)
 
 
@@ -308,6 +357,12 @@ def run_on_decisions(
         progress=progress,
         on_chunk=keep,
         options=options,
+        # the file's name, not its local path: reports get shared
+        **(
+            {}
+            if options is not None and options.source is not None
+            else {"source": Path(path).name}
+        ),
     )
     n = result.data["meta"]["n"]
     if n > max_rows_for_cases:
@@ -349,6 +404,7 @@ class _Job:
     label: str
     positive: Any
     population: Population | None
+    direct: list[str]  # protected attributes the scorer reads directly (describe_model)
 
 
 def _finish(
@@ -386,6 +442,14 @@ def _finish(
             seed=seed,
             progress=progress,
         )
+        flips = flip_test(
+            job.scorer,
+            job.frame,
+            job.people["blacklisted"].to_numpy(),
+            attributes=job.direct,
+            reference=job.reference,
+            confidence=result.data["meta"]["confidence"],
+        )
     with stages.stage("cases"):
         pop = job.population
         files = build_case_files(
@@ -393,9 +457,13 @@ def _finish(
             job.people.join(job.frame.drop(columns=job.people.columns, errors="ignore")),
             scorer=job.scorer,
             explanation=explanation,
-            population=pop,
+            # twins: the generator's, else the flip test's record twins of a scorer reading them
+            population=pop if pop is not None or not job.direct else RecordTwins(job.frame),
+            twin_attributes=None if pop is not None else job.direct,
             mechanism_info=pop.mechanisms if pop is not None else None,
         )
+    if flips is not None:
+        result = result.with_section("flip_test", flips)
     result = result.with_section("explain", explanation.to_dict())
     result = result.with_section("cases", files.to_dict(), tables={"cases": files.table})
     for key, value in extra_sections.items():

@@ -221,6 +221,10 @@ def test_decisions_file_gets_case_files_against_the_recorded_label(decisions_csv
     assert cases["n_wrongful"] == int(wrongful.sum())
     assert cases["count"]["region"]["west"] == int((wrongful & (frame.region == "west")).sum())
     assert len(pd.read_csv(out / "cases.csv")) == cases["n_case_files"] > 0
+    # the file's name, never its local path, in any file of the report
+    assert result.to_dict()["meta"]["source"] == "decisions.csv"
+    for name in ("index.html", "summary.md", "audit.json", "cases.csv"):
+        assert str(tmp_path) not in (out / name).read_text("utf-8"), name
 
 
 def test_cli_unwritable_out_exits_2_not_1(decisions_csv, tmp_path):

@@ -7,8 +7,10 @@ person (traces), a failure-mode tag (see ``_taxonomy``) and the counterfactual t
 person, with the same noise, generated with the reference group's value of one protected attribute,
 scored by the same scorer — would they still be blacklisted?
 
-The twin needs a generator (``population.counterfactual(rows=..., **{attr: value})``); with real data
-there is none and the table says so. Must not import the metrics or report stages, nor the population
+The twin needs a source of counterfactuals (``population.counterfactual(rows=..., **{attr: value})``):
+the generator on synthetic data; on real data, for a scorer that reads the attribute directly, the same
+record with only that attribute changed (the flip test); otherwise there is none and the table says
+so. Failure modes come from the generator's ``trace_`` columns and are left out without them. Must not import the metrics or report stages, nor the population
 or scoring stages (duck-typed).
 """
 
@@ -284,10 +286,17 @@ def _twins(
         if attr not in selection.reference:
             msg = f"twin_attributes: {attr!r} is not one of the protected attributes."
             raise InvalidInputError(msg)
-    if population is None:
-        return {}, None, "no counterfactual twins: no generator behind these people (real data)"
     if scorer is None:
         return {}, None, "no counterfactual twins: no scorer to score them with"
+    if population is None:
+        return (
+            {},
+            None,
+            (
+                "no counterfactual twins: no generator behind these people (real data), and the "
+                "scorer reads no protected attribute directly"
+            ),
+        )
     ref = selection.reference
     needs = {a: (table[a] != ref[a]).to_numpy() for a in attrs}
     features = list(scorer.feature_names)
@@ -318,7 +327,7 @@ def _twins(
             "not_blacklisted": cleared,
             "share_not_blacklisted": cleared / n_twin if n_twin else None,
         }
-    return columns, summary, _TWIN_NOTE
+    return columns, summary, getattr(population, "twin_note", _TWIN_NOTE)
 
 
 def build_case_files(
@@ -354,8 +363,9 @@ def build_case_files(
         Everyone's scores (aligned with ``people``), used when there is no explanation.
     population : object, optional
         The generator's population, with ``counterfactual(rows=positions, **{attr: value})``
-        returning an object whose ``frame`` has one row per position (or per person). None (real
-        data): no twins.
+        returning an object whose ``frame`` has one row per position (or per person); its
+        ``twin_note``, if any, says what a twin is (e.g. the flip test's record twins on real
+        data, ``audit.explain.RecordTwins``). None: no twins.
     twin_attributes : list of str, optional
         Attributes to make twins for (default: all protected). A person already in the reference
         group of an attribute gets no twin for it (NA).
@@ -379,6 +389,8 @@ def build_case_files(
         ``threshold``, ``blacklisted``, ``label``, ``label_kind``, ``reasons`` (text),
         ``reason_1..k``, ``points_1..k``, ``key_records``, ``mechanisms``, ``failure_mode``,
         ``twin_<attr>_score`` and ``twin_<attr>_blacklisted`` (nullable boolean) per attribute.
+        ``failure_mode`` and ``mechanisms`` only when ``people`` has ``trace_`` columns (a synthetic
+        population); without them ``by_failure_mode`` is empty.
     """
     pos = people.index.get_indexer(selection.rows)
     sub = people.iloc[pos]
@@ -388,8 +400,9 @@ def build_case_files(
     features = list(scored.values.columns)
     links = linked_features(mechs, features, mechanism_info, mechanism_features)
     touched = _Touched(mechs, trace_matrix(sub, mechs), links)
-    table["failure_mode"] = _failure_modes(sub, scored.values, touched, mechanism_info, k)
-    table["mechanisms"] = touched.text()
+    if mechs:  # failure modes come from the generator's traces: none on real records
+        table["failure_mode"] = _failure_modes(sub, scored.values, touched, mechanism_info, k)
+        table["mechanisms"] = touched.text()
     table["key_records"] = _key_records(sub, scored.reasons, touched, k)
     twin_columns, twins, twin_note = _twins(
         selection, table, pos, population, scorer, twin_attributes
@@ -398,7 +411,7 @@ def build_case_files(
         table[name] = column
     table = table.reset_index(drop=True)
 
-    modes = table["failure_mode"].value_counts()
+    modes = table["failure_mode"].value_counts() if mechs else pd.Series(dtype=int)
     case_files = {
         "n": len(table),
         "by_failure_mode": {str(m): int(c) for m, c in modes.items()},

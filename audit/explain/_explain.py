@@ -63,7 +63,8 @@ _GLASS_BOX_NOTE = (
 _PROXY_METHOD = (
     "predictiveness = max(AUC, 1-AUC) of the feature for group vs reference membership "
     "(everyone); gap_points = the feature's term of the sampled score gap; ranked by "
-    "proxy_points = (2*predictiveness-1) * max(0, -gap_points)"
+    "proxy_points = (2*predictiveness-1) * max(0, -gap_points); a protected attribute the "
+    "scorer reads is direct use, never listed as a proxy of itself"
 )
 
 
@@ -496,7 +497,8 @@ def _proxy_candidates(
     opts: _Options,
 ) -> list[dict]:
     """One proxy candidate per feature for a group: how well it tells the group from the
-    reference group, and its term of the group's score gap."""
+    reference group, and its term of the group's score gap. The attribute itself, when the scorer
+    reads it, is not a proxy of itself: that is direct use (the scorer section's ``direct_use``)."""
     return [
         {
             "feature": c,
@@ -509,6 +511,7 @@ def _proxy_candidates(
             "gap_share": float(gap_f[j] / gap) if gap != 0 else None,
         }
         for j, (c, auc) in enumerate(zip(opts.features, aucs, strict=True))
+        if c != attr
     ]
 
 

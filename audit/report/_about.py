@@ -1,4 +1,4 @@
-"""The cover, scope, data and scorer sections of the report view: what was audited, how, and
+"""The cover, scope and data sections of the report view: what was audited, how, and
 with which methods, in plain words.
 
 What it must not do: compute statistics, import fairlearn or shap, or emit HTML. Every number shown
@@ -16,6 +16,7 @@ from audit.report._view import (
     REFERENCE_RULES,
     cell,
     compact,
+    get,
     groupings,
     groups_of,
     is_synthetic,
@@ -99,15 +100,19 @@ def cover(data: Mapping) -> dict:
     source = meta.get("source")
     if scenario:
         subject = f"scenario “{f.short(scenario, 80)}” (synthetic population)"
+    elif source and scorer:
+        subject = f"the scorer's decisions on the people in {f.short(source, 80)}"
     elif source:
         subject = f"decisions from {f.short(source, 80)}"
     else:
         subject = "recorded decisions"
     what = []
-    if scorer.get("kind"):
-        what.append(("Scorer", f.short(scorer["kind"], 200)))
+    if scorer.get("model") or scorer.get("kind"):
+        what.append(("Scorer", f.short(scorer.get("model") or scorer["kind"], 200)))
     what.append(("Audited", subject))
-    if meta.get("decision") is not None:
+    if f.is_num(scorer.get("threshold")):
+        what.append(("Decision", _decision(data, meta)))
+    elif meta.get("decision") is not None:
         what.append(
             (
                 "Decision",
@@ -148,6 +153,11 @@ def cover(data: Mapping) -> dict:
         "what": what,
         "repro": repro,
         "repro_line": " · ".join(line),
+        "warnings": [
+            f.short(f.text(w.get("message")), 1000)
+            for w in get(data, "direction", "warnings", default=None) or []
+            if isinstance(w, Mapping)
+        ],
     }
 
 
@@ -191,6 +201,14 @@ def _label_text(data: Mapping, meta: Mapping) -> str:
     return "No outcome label was given: error rates cannot be measured."
 
 
+def _decision(data: Mapping, meta: Mapping) -> str:
+    """The decision audited: the scorer's (no column of the user's names it), else the column."""
+    threshold = get(data, "scorer", "threshold")
+    if f.is_num(threshold):
+        return f"the scorer's: blacklisted when the score is below {f.num(threshold)}"
+    return f.short(meta.get("decision"), 80)
+
+
 def scope_section(data: Mapping) -> dict:
     meta = mapping(data.get("meta"))
     refs = [
@@ -214,7 +232,7 @@ def scope_section(data: Mapping) -> dict:
         )
     return {
         "available": True,
-        "decision": f.short(meta.get("decision"), 80),
+        "decision": _decision(data, meta),
         "positive": f.short(f.text(meta.get("positive")), 80),
         "label_txt": _label_text(data, meta),
         "definitions": DEFINITIONS,
@@ -337,40 +355,4 @@ def _population(pop: dict) -> dict | None:
         if rows
         else None,
         "other": kv_tree({k: v for k, v in pop.items() if k not in shown}),
-    }
-
-
-def scorer_section(data: Mapping) -> dict:
-    scorer = mapping(data.get("scorer"))
-    if not scorer:
-        return unavailable(
-            "this audit has only the recorded decisions; nothing is known here of the scorer that made them"
-        )
-    known = {
-        "kind": "Kind",
-        "threshold": "Blacklisting threshold",
-        "score_range": "Score range",
-        "score_mapping": "Score mapping",
-        "queried": "How it was queried",
-        "include_protected": "Uses protected attributes directly",
-    }
-    facts = [(label, f.short(compact(scorer[k]), 600)) for k, label in known.items() if k in scorer]
-    rules = scorer.get("rules")
-    rules_table = None
-    if isinstance(rules, list) and rules and all(isinstance(r, Mapping) for r in rules):
-        keys = list(dict.fromkeys(k for r in rules for k in r))
-        rules_table = table(
-            "Rules applied besides the score",
-            [f.humanize(k) for k in keys],
-            [[cell(f.short(compact(r.get(k)), 400)) for k in keys] for r in rules],
-        )
-    features = scorer.get("features", scorer.get("feature_names"))
-    feature_txt = ", ".join(map(str, features)) if isinstance(features, list) else ""
-    shown = set(known) | {"features", "feature_names"} | ({"rules"} if rules_table else set())
-    return {
-        "available": True,
-        "facts": facts,
-        "features": f.short(feature_txt, 2000),
-        "rules": rules_table,
-        "other": kv_tree({k: v for k, v in scorer.items() if k not in shown}),
     }

@@ -22,6 +22,12 @@ from audit.report._view import (
 
 CASES_IN_HTML = 50
 
+#: The one sentence a report without the generator's traces shows instead of causes and failure modes.
+NO_CAUSES = (
+    "Causes and failure modes are not shown: they come from the traces of the bias mechanisms a "
+    "synthetic population injects, and these records have none."
+)
+
 
 def cases_section(data: Mapping, tables: Mapping | None) -> dict:
     """Wrongful blacklistings by group, cause and failure mode, the twins, and the first case
@@ -40,12 +46,14 @@ def cases_section(data: Mapping, tables: Mapping | None) -> dict:
     if cf.get("reasons_note"):
         notes.append("Reasons: " + f.text(cf["reasons_note"]) + ".")
     total = cases.get("n_wrongful", cases.get("total"))
+    traced = bool(cases.get("mechanisms")) or bool(mapping(cf.get("by_failure_mode")))
     return {
         "available": True,
         "total": f.count(total) if f.is_num(total) else None,
         "by_group": _by_group(cases),
-        "by_cause": _by_cause(cases),
-        "by_mode": _by_mode(cf),
+        "by_cause": _by_cause(cases) if traced else None,
+        "by_mode": _by_mode(cf) if traced else None,
+        "no_causes": "" if traced else NO_CAUSES,
         "twins": _twins(cf),
         "files": _case_files(frame, data, cases),
         "notes": notes,
@@ -151,17 +159,11 @@ def _case_files(frame: Any, data: Mapping, cases: Mapping) -> dict | None:
     ]
     protected = [a for a in (get(data, "meta", "protected") or []) if str(a) in columns]
     known = {"case_id", "score", "reasons"} <= set(columns)
+    modes = "failure_mode" in columns
     if known:
         refs = mapping(cases.get("reference"))
-        cols = [
-            "Case",
-            "Who",
-            "Score#",
-            "Reasons the scorer gave",
-            "Records behind them",
-            "Failure mode",
-            "Twin in the reference group",
-        ]
+        cols = ["Case", "Who", "Score#", "Reasons the scorer gave", "Records behind them"]
+        cols += ["Failure mode"] * modes + ["Twin in the reference group"]
         body = []
         for r in records:
             who = " · ".join(f.text(r.get(str(a))) for a in protected)
@@ -169,23 +171,23 @@ def _case_files(frame: Any, data: Mapping, cases: Mapping) -> dict | None:
             score = f.num(r.get("score"))
             if f.is_num(thr):
                 score += f" (< {f.num(thr)})"
+            made = any(f"twin_{a}_blacklisted" in r for a in protected)
             twins = [(a, r.get(f"twin_{a}_blacklisted")) for a in protected]
             twins = sorted(((a, b) for a, b in twins if isinstance(b, bool)), key=lambda t: t[1])
             twin_txt = "; ".join(
                 f"as {f.text(refs.get(a, a))}: {'still blacklisted' if b else 'CLEARED'}"
                 for a, b in twins
-            )
-            body.append(
-                [
-                    cell(f.text(r.get("case_id")), cls="nowrap"),
-                    cell(who or f.DASH),
-                    cell(score, r.get("score") if f.is_num(r.get("score")) else None),
-                    cell(f.text(r.get("reasons"))),
-                    cell(f.text(r.get("key_records")) if r.get("key_records") else f.DASH),
-                    cell(f.text(r.get("failure_mode")) if "failure_mode" in r else f.DASH),
-                    cell(twin_txt or f.DASH, cls="fail" if any(not b for _, b in twins) else ""),
-                ]
-            )
+            ) or ("none: in the reference group" if made else "")
+            row = [
+                cell(f.text(r.get("case_id")), cls="nowrap"),
+                cell(who or f.DASH),
+                cell(score, r.get("score") if f.is_num(r.get("score")) else None),
+                cell(f.text(r.get("reasons"))),
+                cell(f.text(r.get("key_records")) if r.get("key_records") else f.DASH),
+            ]
+            row += [cell(f.text(r.get("failure_mode")))] * modes
+            row += [cell(twin_txt or f.DASH, cls="fail" if any(not b for _, b in twins) else "")]
+            body.append(row)
     else:
         shown = columns[:12]
         numeric = [all(f.is_num(r[c]) for r in records) and bool(records) for c in shown]
@@ -200,7 +202,8 @@ def _case_files(frame: Any, data: Mapping, cases: Mapping) -> dict | None:
         else "All case files are shown; they are also in cases.csv beside this report"
     )
     note += (
-        ", with every column (key records, mechanisms, reason points, twins' scores)."
+        ", with every column (key records, reason points, twins' scores"
+        + (", mechanisms)." if modes else ").")
         if known
         else "."
     )

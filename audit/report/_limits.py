@@ -41,8 +41,19 @@ def limitations_section(data: Mapping, view: Mapping) -> dict:
     items = [_data_kind(data)]
     if mapping(data.get("scorer")):
         items.append(
-            "The scorer was treated as a black box and queried through score(X) only. A stand-in "
-            "scorer trained on synthetic records is not any real institution's system."
+            "The scorer was treated as a black box and queried through score(X) only."
+            + (
+                " A stand-in scorer trained on synthetic records is not any real institution's "
+                "system."
+                if is_synthetic(data)
+                else ""
+            )
+        )
+    if mapping(data.get("flip_test")):
+        items.append(
+            "The flip test changes only the protected attribute in each record: it measures the "
+            "scorer's direct use of it, not the effect through features that depend on it (a "
+            "proxy's share is under Why)."
         )
     items += _verdict_limits(data)
     items.append(_small(data))

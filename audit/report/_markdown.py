@@ -37,6 +37,7 @@ def render_markdown(view: Mapping) -> str:
         f"An audit of {f.md(cover['subject'], 200)}.",
         "",
     ]
+    lines += [f"> **WARNING:** {f.md(w, 1000)}\n" for w in cover.get("warnings") or []]
     lines += [f"**{f.md(summary['headline'], 300)}**", ""]
     if summary["method"]:
         lines += [f.md(summary["method"], 600), ""]

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit.exceptions import InvalidInputError
-from audit.report._about import cover, data_section, scope_section, scorer_section
+from audit.report._about import cover, data_section, scope_section
 from audit.report._cases import cases_section
 from audit.report._errors import errors_section
 from audit.report._impact import impact_section
 from audit.report._limits import limitations_section
+from audit.report._scorer import scorer_section
 from audit.report._scores import scores_section
 from audit.report._summary import summary_section
 from audit.report._view import get

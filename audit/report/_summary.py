@@ -378,7 +378,27 @@ def harm_findings(data: Mapping) -> list[str]:
             f"Records understate the harm: for {f.short(attr, 60)} = {f.short(group, 60)} the "
             f"records show a wrongful blacklisting rate of {f.pct(seen)}; the truth is {f.pct(true)}."
         )
-    return out + _twins(data)
+    return out + (_flips(data) or _twins(data))
+
+
+def _flips(data: Mapping) -> list[str]:
+    """The flip test's finding per attribute the scorer reads directly, with n and interval."""
+    flip = mapping(data.get("flip_test"))
+    level = f.level(flip.get("confidence"))
+    out = []
+    for attr, t in mapping(flip.get("attributes")).items():
+        t = mapping(t)
+        if not f.is_num(t.get("n_blacklisted")) or not t["n_blacklisted"]:
+            continue
+        out.append(
+            f"Flip test ({f.short(attr, 60)}, read directly by the scorer): of "
+            f"{f.count(t['n_blacklisted'])} blacklisted people outside the reference group, "
+            f"{f.count(t.get('n_flipped'))} ({f.pct(t.get('share_flipped'))}, {level} CI "
+            f"{f.interval(t.get('ci'))}) would not have been blacklisted with "
+            f"{f.short(attr, 60)} = {f.short(t.get('reference'), 60)}, the rest of their record "
+            "unchanged."
+        )
+    return out
 
 
 def _twins(data: Mapping) -> list[str]:

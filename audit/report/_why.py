@@ -58,6 +58,7 @@ def why_section(data: Mapping) -> dict:
         method.append(
             f"Mean score of the background: {f.points(explain['base_value'], signed=False)}."
         )
+    direct = [str(a) for a in mapping(get(data, "scorer", "direct_use"))]
     shown = {
         "attributes",
         "proxies",
@@ -71,6 +72,13 @@ def why_section(data: Mapping) -> dict:
         "available": True,
         "method": " ".join(method),
         "parts": parts,
+        "direct": (
+            f"DIRECT USE: the scorer reads {f.short(', '.join(direct), 300)} itself; the points "
+            "that feature carries below are direct use of the protected attribute, and it is not "
+            "listed as a proxy of itself."
+            if direct
+            else ""
+        ),
         "proxies": _proxies(explain.get("proxies"), explain.get("proxy_method")),
         "other": kv_tree({k: v for k, v in explain.items() if k not in shown}),
     }

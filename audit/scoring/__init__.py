@@ -8,6 +8,7 @@ loaded with an allow-list; pickle is refused. This package must not compute fair
 """
 
 from audit.scoring._check import RULES, check_scorer
+from audit.scoring._describe import describe_model
 from audit.scoring._io import TRUSTED_TYPES, save_scorer
 from audit.scoring._mapping import (
     BASE_ODDS,
@@ -42,6 +43,7 @@ __all__ = [
     "SocialCreditScorer",
     "as_scorer",
     "check_scorer",
+    "describe_model",
     "is_scorer",
     "load_scorer",
     "proba_to_score",

@@ -156,7 +156,9 @@ def test_observed_label_without_population_says_so(hand):
     assert d["n_wrongful"] == 3  # 502 is recorded as a defaulter
     assert d["case_files"]["twins"] is None and "real data" in d["case_files"]["twin_note"]
     assert (cf.table["label_kind"] == "observed").all()
-    assert (cf.table["failure_mode"] == "no identifiable cause").all()
+    # no traces, no failure modes: the columns are left out rather than all "no identifiable cause"
+    assert "failure_mode" not in cf.table.columns and "mechanisms" not in cf.table.columns
+    assert d["case_files"]["by_failure_mode"] == {}
     assert not any(c.startswith("twin_") for c in cf.table.columns)
 
 
@@ -251,9 +253,10 @@ def test_decisions_only_case_files_without_scorer_or_explanation(hand):
     t = cf.table
     assert len(t) == 3 and t["score"].tolist() == [520.0, 520.0, 540.0]
     assert t["reasons"].str.startswith("not available").all()
-    assert (t["failure_mode"] == "no identifiable cause").all()
+    assert "failure_mode" not in t.columns
     d = cf.to_dict()
     assert d["case_files"]["twins"] is None and "no reason codes" in d["case_files"]["reasons_note"]
+    assert "no scorer" in d["case_files"]["twin_note"]
     json.dumps(d, allow_nan=False)
 
 

@@ -202,3 +202,41 @@ def test_real_decisions_and_compare_pages(chromium, reports):
     assert serious_axe_violations(page) == []
     log.assert_clean()
     page.context.close()
+
+
+@pytest.fixture(scope="module")
+def own_model_report(tmp_path_factory):
+    """A real model's report: an LR pipeline that reads sex, audited against a label coded the
+    other way round (1 = good), so the direction warning is on."""
+    from audit import as_scorer
+    from audit.pipeline import run_on_data
+    from tests.own_model import THRESHOLD, lr_pipeline, make_people
+
+    people = make_people(1_500)
+    out = tmp_path_factory.mktemp("own") / "report"
+    run_on_data(
+        as_scorer(lr_pipeline(people), threshold=THRESHOLD),
+        people.assign(defaulted=1 - people["defaulted"]),
+        label="defaulted", protected=["sex"], out=out, per_group=30, cases_per_group=5,
+        progress=False,
+    )  # fmt: skip
+    return out / "index.html"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_own_model_report_shows_the_warning_and_is_clean(chromium, own_model_report, scheme):
+    page, log = open_page(chromium, own_model_report, color_scheme=scheme)
+    box = page.locator("#warnings")
+    assert box.is_visible() and "rank the label 'defaulted' backwards" in box.inner_text()
+    assert page.get_by_role("alert").count() == 1
+    # near the top: above the executive summary
+    assert box.bounding_box()["y"] < page.locator("section#summary").bounding_box()["y"]
+    for sid in SECTIONS:
+        assert page.locator(f"section#{sid} > h2").is_visible(), sid
+    scorer = page.locator("section#scorer")
+    assert "DIRECT USE" in scorer.locator("p.direct-use").inner_text()
+    assert scorer.locator("caption", has_text="Flip test").is_visible()
+    assert page.locator("section#cases caption", has_text="failure mode").count() == 0
+    assert serious_axe_violations(page) == []
+    log.assert_clean()
+    page.context.close()
