@@ -8,8 +8,13 @@ that look like findings and are none. Two checks, on everyone, from the scores a
   (the probability that a random person with an adverse label scores below a random person without
   one, ties counted half). Its interval uses DeLong's variance (DeLong, DeLong & Clarke-Pearson 1988,
   *Biometrics* 44:837) computed from midranks (Sun & Xu 2014, *IEEE Signal Process. Lett.*
-  21:1389), with a normal (Wald) interval clipped to [0, 1]. The scores rank the label **backwards**
-  when the whole interval lies below 0.5.
+  21:1389), on the logit scale (Pepe 2003, *The Statistical Evaluation of Medical Tests*, 5.2;
+  Qin & Hotilovac 2008, *Stat Methods Med Res* 17:207): the plain Wald interval covered 84-92 %
+  with 10 adverse people (benchmarks/bench_direction.py). The scores rank the label **backwards**
+  when a one-sided Mann-Whitney test (Mann & Whitney 1947; ``scipy.stats.mannwhitneyu``: exact
+  without ties in small samples, else normal with the tie correction) finds the adverse people
+  scoring higher at level (1 - confidence) / 2: it holds that level for any sample size, where
+  "the DeLong interval lies below 0.5" warned 3.4-4.0 % of scorers with no ranking power at all.
 - **blacklisting share**: the share of everyone blacklisted, with a Wilson interval (Wilson 1927).
   Nearly everyone (point estimate above ``SHARE_HIGH`` = 95 %) or nearly no one (below ``SHARE_LOW``
   = 0.5 %) is flagged: at such shares the group rates and their ratios say more about the threshold
@@ -21,7 +26,7 @@ Must not import the metrics, cases, report, population or scoring stages; comput
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm, rankdata
+from scipy.stats import mannwhitneyu, norm, rankdata
 
 __all__ = ["SHARE_HIGH", "SHARE_LOW", "check_direction", "delong_auc", "wilson"]
 
@@ -31,8 +36,9 @@ SHARE_LOW = 0.005
 
 AUC_METHOD = (
     "AUC of the scores for the adverse label (low score = risky end; ties half), interval from "
-    "DeLong's variance (DeLong, DeLong & Clarke-Pearson 1988) by midranks (Sun & Xu 2014), "
-    "normal approximation clipped to [0, 1]"
+    "DeLong's variance (DeLong, DeLong & Clarke-Pearson 1988) by midranks (Sun & Xu 2014) on the "
+    "logit scale (Pepe 2003); backwards when a one-sided Mann-Whitney test (1947) finds the adverse "
+    "people scoring higher"
 )
 SHARE_METHOD = "Wilson score interval (Wilson 1927)"
 
@@ -63,7 +69,8 @@ def delong_auc(
     The placement values of DeLong et al. (1988) come from midranks (Sun & Xu 2014): for an adverse
     person, the share of non-adverse people scoring higher (ties half); for a non-adverse person,
     the share of adverse people scoring lower. The AUC is their mean; its variance is
-    ``var(V10) / m + var(V01) / n``.
+    ``var(V10) / m + var(V01) / n``; the interval is ``logit(AUC) -+ z se / (AUC (1 - AUC))``
+    transformed back (a Wald interval, clipped, when the AUC is 0 or 1).
     """
     risk = -np.asarray(scores, dtype=np.float64)
     adverse = np.asarray(adverse, dtype=bool)
@@ -77,7 +84,11 @@ def delong_auc(
     var = (v10.var(ddof=1) / m if m > 1 else 0.0) + (v01.var(ddof=1) / n if n > 1 else 0.0)
     se = float(np.sqrt(var))
     z = float(norm.ppf(0.5 + confidence / 2))
-    return auc, [max(0.0, auc - z * se), min(1.0, auc + z * se)], se
+    if not 0.0 < auc < 1.0:  # no logit: a perfect (or perfectly inverted) ranking
+        return auc, [max(0.0, auc - z * se), min(1.0, auc + z * se)], se
+    logit, half = np.log(auc / (1 - auc)), z * se / (auc * (1 - auc))
+    low, high = (float(1 / (1 + np.exp(-v))) for v in (logit - half, logit + half))
+    return auc, [low, high], se
 
 
 def check_direction(
@@ -122,7 +133,9 @@ def check_direction(
     auc = None
     if found is not None:
         value, ci, se = found
-        auc = {"value": value, "ci": ci, "se": se, "method": AUC_METHOD}
+        scores = np.asarray(scores, dtype=np.float64)
+        p = float(mannwhitneyu(scores[adverse], scores[~adverse], alternative="greater").pvalue)
+        auc = {"value": value, "ci": ci, "se": se, "p_backwards": p, "method": AUC_METHOD}
         auc |= {"n_adverse": int(adverse.sum()), "n_not_adverse": int((~adverse).sum())}
     share = k / N if N else None
     out = {
@@ -136,7 +149,11 @@ def check_direction(
             "ci": wilson(k, N, confidence),
             "method": SHARE_METHOD,
         },
-        "limits": {"auc_ci_below": 0.5, "share_above": SHARE_HIGH, "share_below": SHARE_LOW},
+        "limits": {
+            "backwards_level": (1 - float(confidence)) / 2,
+            "share_above": SHARE_HIGH,
+            "share_below": SHARE_LOW,
+        },
     }
     out["warnings"] = _warnings(out, label)
     return out
@@ -146,14 +163,14 @@ def _warnings(out: dict, label: str) -> list[dict]:
     warnings = []
     auc, bl = out["auc"], out["blacklisted"]
     level = f"{out['confidence']:.0%}"
-    if auc is not None and auc["ci"][1] < 0.5:
+    if auc is not None and auc["p_backwards"] < out["limits"]["backwards_level"]:
         warnings.append({
             "code": "inverted",
             "message": (
                 f"The scores rank the label {label!r} backwards: AUC {auc['value']:.3f} ({level} "
                 f"CI {auc['ci'][0]:.3f}–{auc['ci'][1]:.3f}, {auc['n_adverse']:,} adverse and "
-                f"{auc['n_not_adverse']:,} non-adverse people), below 0.5 — people with the "
-                "adverse label score HIGHER. Check that the adverse value (--positive) is the bad "
+                f"{auc['n_not_adverse']:,} non-adverse people; one-sided Mann-Whitney p = "
+                f"{auc['p_backwards']:.2g}) — people with the adverse label score HIGHER. Check that the adverse value (--positive) is the bad "
                 "outcome in the label's coding and that the model's class 1 is the bad outcome; "
                 "the rates in this audit are otherwise inverted."
             ),

@@ -159,8 +159,9 @@ def _direction(d: Mapping) -> dict | None:
         ["Check", "Value#", f"{f.ci_label(d.get('confidence'))}#", "People", "Reading"],
         rows,
         note=(
-            f"Warned when the AUC's whole interval lies below {f.text(limits.get('auc_ci_below'))} "
-            f"(the label is probably coded the other way round), or when more than "
+            f"Warned when a one-sided test finds the people with the adverse label scoring "
+            f"higher at level {f.num(limits.get('backwards_level'))} (the label is probably "
+            f"coded the other way round), or when more than "
             f"{f.pct(limits.get('share_above'))} or fewer than {f.pct(limits.get('share_below'))} "
             f"are blacklisted. {f.text(auc.get('method'))}; the share: "
             f"{f.text(bl.get('method'))}."

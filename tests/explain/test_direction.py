@@ -25,7 +25,8 @@ def delong_by_pairs(scores, adverse, confidence=0.95):
     v10, v01 = psi.mean(axis=1), psi.mean(axis=0)
     se = np.sqrt(v10.var(ddof=1) / len(x) + v01.var(ddof=1) / len(y))
     z = norm.ppf(0.5 + confidence / 2)
-    return auc, [max(0, auc - z * se), min(1, auc + z * se)], se
+    logit, half = np.log(auc / (1 - auc)), z * se / (auc * (1 - auc))  # Pepe (2003), 5.2
+    return auc, [1 / (1 + np.exp(-(logit - half))), 1 / (1 + np.exp(-(logit + half)))], se
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -73,6 +74,11 @@ def test_inverted_label_warns_and_the_right_way_does_not():
     assert wrong["auc"]["value"] == pytest.approx(roc_auc_score(~adverse, -scores))
     assert wrong["auc"]["ci"][1] < 0.5
     assert "backwards" in wrong["warnings"][0]["message"]
+    # the warning's test: scipy's Mann-Whitney U, one-sided, by its definition as a rank sum
+    sa, so = scores[~adverse], scores[adverse]
+    u = (sa[:, None] > so[None, :]).sum() + 0.5 * (sa[:, None] == so[None, :]).sum()
+    mean, sd = len(sa) * len(so) / 2, np.sqrt(len(sa) * len(so) * (len(sa) + len(so) + 1) / 12)
+    assert wrong["auc"]["p_backwards"] == pytest.approx(norm.sf((u - 0.5 - mean) / sd), rel=1e-6)
 
 
 def test_an_auc_below_half_within_noise_does_not_warn():
@@ -83,6 +89,8 @@ def test_an_auc_below_half_within_noise_does_not_warn():
     )
     assert out["auc"]["value"] == 0.25 and out["auc"]["ci"][1] > 0.5
     assert "inverted" not in [w["code"] for w in out["warnings"]]
+    # exact Mann-Whitney: U = 3 of 4 pairs for the adverse scoring higher; P(U >= 3) = 2/6
+    assert out["auc"]["p_backwards"] == pytest.approx(2 / 6)
 
 
 @pytest.mark.parametrize(
